@@ -1,0 +1,74 @@
+"""The case list's filters. The queryset handed in is already `cases_visible_to(user)`."""
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef, Q
+
+from org.jurisdiction import prefix_of
+from org.models import Division
+
+from .models import Category, Dispute, Party, Risk, Source, Status
+
+
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """Appends the primary key so pages never overlap when many rows share a sort value."""
+
+    def filter(self, qs, value):
+        qs = super().filter(qs, value)
+        if value:
+            qs = qs.order_by(*qs.query.order_by, "-id")
+        return qs
+
+
+class DisputeFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="关键词", method="filter_keyword",
+        widget=forms.TextInput(attrs={"placeholder": "编号、标题或当事人姓名", "type": "search"}),
+    )
+    status = django_filters.ChoiceFilter(label="状态", choices=Status.choices, empty_label="全部状态")
+    category = django_filters.ChoiceFilter(label="类别", choices=Category.choices, empty_label="全部类别")
+    risk = django_filters.ChoiceFilter(label="风险", choices=Risk.choices, empty_label="全部风险")
+    source = django_filters.ChoiceFilter(label="来源", choices=Source.choices, empty_label="全部来源")
+    logged_from = django_filters.DateFilter(
+        label="登记日期从", field_name="created_at", lookup_expr="date__gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    logged_to = django_filters.DateFilter(
+        label="至", field_name="created_at", lookup_expr="date__lte", widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    division = django_filters.ModelChoiceFilter(
+        label="区划", queryset=Division.objects.none(), method="filter_division", empty_label="全部区划",
+    )
+    order = StableOrderingFilter(
+        label="排序", empty_label="默认（最新登记在前）",
+        fields=(("created_at", "created_at"), ("arose_on", "arose_on"), ("deadline", "deadline"),
+                ("number", "number")),
+        field_labels={
+            "created_at": "登记时间（早→晚）", "-created_at": "登记时间（晚→早）",
+            "arose_on": "发生日期（早→晚）", "-arose_on": "发生日期（晚→早）",
+            "deadline": "办结时限（近→远）", "-deadline": "办结时限（远→近）",
+            "number": "编号（小→大）", "-number": "编号（大→小）",
+        },
+    )
+
+    class Meta:
+        model = Dispute
+        fields = []
+
+    def __init__(self, *args, divisions=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if divisions is not None:
+            self.filters["division"].queryset = divisions
+        else:
+            del self.filters["division"]
+
+    def filter_keyword(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        # Exists() rather than a join: no duplicate rows, so no DISTINCT and no COUNT over DISTINCT.
+        party = Party.objects.filter(dispute=OuterRef("pk"), name__contains=value)
+        return queryset.filter(Q(number__icontains=value) | Q(title__contains=value) | Exists(party))
+
+    def filter_division(self, queryset, name, value):
+        return queryset.filter(village_id__startswith=prefix_of(value.code, value.level))

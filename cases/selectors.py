@@ -1,0 +1,67 @@
+"""All reads of cases start here: one visibility selector, one access helper per model."""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from org.jurisdiction import prefix_of
+from org.models import CASE_WRITER_ROLES, Level, Role
+from org.selectors import membership_of
+
+from .models import CaseEvent, Dispute, Party, Status, Tier
+
+VILLAGE_ROLES = {Role.VILLAGE_SECRETARY, Role.GRID_WORKER}
+TOWN_ROLES = {Role.TOWN_LEADER, Role.TOWN_STAFF}
+CLOSED_FOR_EDIT = {Status.CLOSED, Status.REJECTED}
+
+
+def cases_visible_to(user) -> QuerySet:
+    """The cases `user` may see (DESIGN.md §7). Every list, filter, agenda, export and dashboard starts here."""
+    qs = Dispute.objects.all()
+    m = membership_of(user)
+    if m is None:
+        return qs.none()
+    if m.role in VILLAGE_ROLES:
+        return qs.filter(village_id=m.division_id)
+    if m.role in TOWN_ROLES or (m.role == Role.DISCIPLINE and m.division.level == Level.TOWNSHIP):
+        return qs.filter(village_id__startswith=prefix_of(m.division_id, m.division.level))
+    if m.role in {Role.COUNTY_CENTRE, Role.DISCIPLINE, Role.SUPERVISOR}:
+        return qs.filter(tier=Tier.COUNTY)
+    if m.role == Role.UNIT_STAFF:
+        return qs.filter(holder_unit_id=m.unit_id)
+    return qs.none()  # administrators and auditors see no case content
+
+
+def can_edit_case(user, dispute: Dispute) -> bool:
+    """Jurisdiction is already established by `cases_visible_to`; this is the role and state check."""
+    m = membership_of(user)
+    return m is not None and m.role in CASE_WRITER_ROLES and dispute.status not in CLOSED_FOR_EDIT
+
+
+def get_case_for_user(user, number: str, *, write: bool = False) -> Dispute:
+    """Load one case: outside the jurisdiction -> 404 (existence not revealed); read-only role -> 403."""
+    try:
+        dispute = (
+            cases_visible_to(user)
+            .select_related("village__parent", "holder_division", "holder_unit", "subcategory", "created_by")
+            .get(number=number)
+        )
+    except Dispute.DoesNotExist:
+        raise Http404("未找到该案件。") from None
+    if write and not can_edit_case(user, dispute):
+        raise PermissionDenied("您的角色不能修改该案件，或案件已办结。")
+    return dispute
+
+
+def case_detail(user, number: str) -> tuple[Dispute, list[Party], list[CaseEvent]]:
+    """The case page's data in a fixed number of queries, however many parties and events it has."""
+    dispute = get_case_for_user(user, number)
+    parties = list(dispute.parties.all())
+    events = list(dispute.events.select_related("actor"))
+    return dispute, parties, events
+
+
+def case_list(user) -> QuerySet:
+    return cases_visible_to(user).select_related("village", "holder_division", "holder_unit").prefetch_related(
+        Prefetch("parties", queryset=Party.objects.only("id", "dispute_id", "name", "role"))
+    )

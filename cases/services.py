@@ -1,0 +1,81 @@
+"""All writes to cases. Keyword-only arguments, one transaction, one timeline row per change."""
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from org.models import Division
+
+from .models import CaseEvent, Dispute, EventKind, Party, Risk, Status, Tier
+from .numbering import reserve_numbers
+
+
+class CaseConflict(Exception):
+    """The case changed since the user loaded it (stale version)."""
+
+
+def _event(dispute, actor, kind, *, field="", old="", new="", note=""):
+    return CaseEvent.objects.create(
+        dispute=dispute, actor=actor, kind=kind, field=field, old_value=str(old)[:200], new_value=str(new)[:200],
+        note=note,
+    )
+
+
+@transaction.atomic
+def create_dispute(*, actor, village: Division, fields: dict, parties: list[dict]) -> Dispute:
+    """Register a dispute at the village tier with its parties. `fields` holds the form's cleaned dispute fields."""
+    if not parties:
+        raise ValueError("至少需要一名当事人。")
+    number = reserve_numbers(timezone.localdate().year)[0]
+    dispute = Dispute.objects.create(
+        number=number, village=village, holder_division=village, tier=Tier.VILLAGE, status=Status.LOGGED,
+        created_by=actor, **fields,
+    )
+    Party.objects.bulk_create([Party(dispute=dispute, **p) for p in parties])
+    _event(
+        dispute, actor, EventKind.LOGGED, new=Status.LOGGED.label,
+        note=f"登记于{village.name}，当事人{len(parties)}人：" + "、".join(p["name"] for p in parties),
+    )
+    return dispute
+
+
+# Fields of the basic record an edit may change, in timeline order.
+EDITABLE_FIELDS = ("title", "category", "subcategory", "source", "people_involved", "arose_on", "place", "description")
+
+
+def _display(dispute, field):
+    value = getattr(dispute, field)
+    display = getattr(dispute, f"get_{field}_display", None)
+    return display() if display else ("" if value is None else value)
+
+
+@transaction.atomic
+def update_dispute(*, actor, dispute: Dispute, version: int, fields: dict, risk: str, risk_reason: str = "") -> Dispute:
+    """Change a case's basic record. Refuses a stale `version` (someone saved in between) with CaseConflict.
+
+    Risk changes need a reason and get their own timeline row (DESIGN.md §3)."""
+    locked = Dispute.objects.select_for_update().get(pk=dispute.pk)
+    if locked.version != version:
+        raise CaseConflict(locked)
+    changed = []
+    for field in EDITABLE_FIELDS:
+        if field not in fields or getattr(locked, field) == fields[field]:
+            continue
+        old = _display(locked, field)
+        setattr(locked, field, fields[field])
+        changed.append(field)
+        _event(locked, actor, EventKind.EDITED, field=locked._meta.get_field(field).verbose_name, old=old,
+               new=_display(locked, field))
+    if risk != locked.risk:
+        if not risk_reason.strip():
+            raise ValueError("调整风险等级必须填写理由。")
+        old = locked.get_risk_display()
+        locked.risk = risk
+        changed.append("risk")
+        _event(locked, actor, EventKind.RISK_CHANGED, field="风险等级", old=old, new=Risk(risk).label,
+               note=risk_reason.strip())
+    if changed:
+        locked.version = F("version") + 1
+        locked.save(update_fields=[*changed, "version", "updated_at"])
+        locked.refresh_from_db(fields=["version"])
+    return locked

@@ -1,0 +1,1 @@
+# Meetings arrive with the workflow issue (weekly agenda, 研判, minutes).

@@ -1,0 +1,149 @@
+"""Administrative divisions, units and user memberships.
+
+A division's primary key is its 12-digit statistical code (统计用区划代码). The code is hierarchical
+(6 digits county, 3 township, 3 village), so "is X inside Y" is a prefix test on codes — see `org.jurisdiction`.
+"""
+
+from django.conf import settings
+from django.db import models
+
+
+class Level(models.TextChoices):
+    PROVINCE = "province", "省"
+    CITY = "city", "市"
+    COUNTY = "county", "县"
+    TOWNSHIP = "township", "镇街"
+    VILLAGE = "village", "村/社区"
+
+
+class Division(models.Model):
+    code = models.CharField("区划代码", max_length=12, primary_key=True)
+    name = models.CharField("名称", max_length=64)
+    level = models.CharField("级别", max_length=10, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name="上级区划", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+
+    class Meta:
+        verbose_name = "行政区划"
+        verbose_name_plural = "行政区划"
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(code__regex=r"^[0-9]{12}$"), name="division_code_12_digits"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def short_name(self):
+        """嘉祥街道 stays; 呈祥社区居民委员会 -> 呈祥社区; 刘山村委会 -> 刘山村; 护山村村民委员会 -> 护山村."""
+        name = self.name
+        for suffix in ("居民委员会", "居委会"):
+            if name.endswith(suffix):
+                return name[: -len(suffix)]
+        for suffix in ("村民委员会", "村委会"):
+            if name.endswith(suffix):
+                name = name[: -len(suffix)]
+                return name if name.endswith("村") else name + "村"
+        return name
+
+
+class UnitKind(models.TextChoices):
+    CENTRE = "centre", "县社会治理协调中心"
+    POLICE = "police", "派出所"
+    JUSTICE = "justice", "司法所"
+    ZONGZHI = "zongzhi", "综治办"
+    PETITION = "petition", "信访办"
+    DEPARTMENT = "department", "县直职能部门"
+    MEDIATION = "mediation", "专业调解委员会"
+    DISCIPLINE = "discipline", "纪委"
+
+
+class Unit(models.Model):
+    name = models.CharField("单位名称", max_length=64)
+    kind = models.CharField("类别", max_length=12, choices=UnitKind.choices)
+    division = models.ForeignKey(
+        Division, verbose_name="所属区划", on_delete=models.PROTECT, related_name="units",
+        help_text="镇街单位挂在镇街，县直部门和专业调委会挂在嘉祥县。",
+    )
+    active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "单位/部门"
+        verbose_name_plural = "单位/部门"
+        ordering = ["division_id", "kind", "name"]
+        constraints = [models.UniqueConstraint(fields=["division", "name"], name="unit_unique_name_per_division")]
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    VILLAGE_SECRETARY = "village_secretary", "村党组织书记"
+    GRID_WORKER = "grid_worker", "网格员/调解员/信息员"
+    TOWN_LEADER = "town_leader", "镇街副书记"
+    TOWN_STAFF = "town_staff", "综治办/司法所工作人员"
+    UNIT_STAFF = "unit_staff", "责任单位工作人员"
+    COUNTY_CENTRE = "county_centre", "县社会治理协调中心"
+    DISCIPLINE = "discipline", "纪委"
+    SUPERVISOR = "supervisor", "督导组"
+    ADMIN = "admin", "系统管理员"
+    AUDITOR = "auditor", "审计员"
+
+
+# Which division level each role sits at. Checked by the membership form and a database constraint would need
+# a join, so the admin form validates it (`Membership.clean`).
+ROLE_LEVELS = {
+    Role.VILLAGE_SECRETARY: {Level.VILLAGE},
+    Role.GRID_WORKER: {Level.VILLAGE},
+    Role.TOWN_LEADER: {Level.TOWNSHIP},
+    Role.TOWN_STAFF: {Level.TOWNSHIP},
+    Role.UNIT_STAFF: {Level.TOWNSHIP, Level.COUNTY},
+    Role.COUNTY_CENTRE: {Level.COUNTY},
+    Role.DISCIPLINE: {Level.TOWNSHIP, Level.COUNTY},
+    Role.SUPERVISOR: {Level.COUNTY},
+    Role.ADMIN: {Level.COUNTY},
+    Role.AUDITOR: {Level.COUNTY},
+}
+
+# Roles that may register a dispute and edit its basic record.
+CASE_WRITER_ROLES = {Role.VILLAGE_SECRETARY, Role.GRID_WORKER, Role.TOWN_LEADER, Role.TOWN_STAFF}
+# Roles that never see case content (DESIGN.md §2, §7).
+NO_CASE_ACCESS_ROLES = {Role.ADMIN, Role.AUDITOR}
+
+
+class Membership(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE, related_name="membership"
+    )
+    division = models.ForeignKey(Division, verbose_name="所属区划", on_delete=models.PROTECT, related_name="members")
+    role = models.CharField("角色", max_length=20, choices=Role.choices)
+    unit = models.ForeignKey(
+        Unit, verbose_name="所在单位", null=True, blank=True, on_delete=models.PROTECT, related_name="members",
+        help_text="责任单位工作人员必填。",
+    )
+    title = models.CharField("职务", max_length=32, blank=True)
+    phone = models.CharField("联系电话", max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = "用户归属与角色"
+        verbose_name_plural = "用户归属与角色"
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(role="unit_staff") | models.Q(unit__isnull=False),
+                name="membership_unit_staff_has_unit",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.division} · {self.get_role_display()}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        allowed = ROLE_LEVELS.get(self.role, set())
+        if self.division_id and self.division.level not in allowed:
+            raise ValidationError({"division": f"“{self.get_role_display()}”只能设在{'、'.join(Level(x).label for x in allowed)}一级。"})
+        if self.role == Role.UNIT_STAFF and not self.unit_id:
+            raise ValidationError({"unit": "责任单位工作人员必须选择所在单位。"})

@@ -1,0 +1,121 @@
+"""The fixed cast (STYLE.md §8) on real divisions.
+
+Villages A (刘山村) and B (唐庄村) are in town X (嘉祥街道); village C (东纸坊村) is in town Y (纸坊镇).
+"""
+
+import datetime
+import itertools
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.utils import timezone
+
+from cases import services
+from cases.models import Dispute, Status, Tier
+from org.models import Division, Membership, Role, Unit
+
+VILLAGE_A = "370829001209"
+VILLAGE_B = "370829001212"
+VILLAGE_C = "370829101200"
+TOWN_X = "370829001000"
+TOWN_Y = "370829101000"
+COUNTY = "370829000000"
+PASSWORD = "Test-passw0rd-jx"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Divisions and reference units are loaded once per test database (they are read-only reference data)."""
+    with django_db_blocker.unblock():
+        call_command("load_divisions", verbosity=0, stdout=open("/dev/null", "w"))
+        call_command("seed_reference", stdout=open("/dev/null", "w"))
+
+
+@pytest.fixture
+def make_user(db):
+    counter = itertools.count(1)
+
+    def make(role, division_code, *, unit_name=None, username=None):
+        User = get_user_model()
+        username = username or f"{role}_{division_code}_{next(counter)}"
+        user = User.objects.create_user(username=username, password=PASSWORD, first_name=username)
+        unit = Unit.objects.get(name=unit_name) if unit_name else None
+        Membership.objects.create(user=user, division_id=division_code, role=role, unit=unit)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def secretary_a(make_user):
+    return make_user(Role.VILLAGE_SECRETARY, VILLAGE_A, username="sec_a")
+
+
+@pytest.fixture
+def secretary_b(make_user):
+    return make_user(Role.VILLAGE_SECRETARY, VILLAGE_B, username="sec_b")
+
+
+@pytest.fixture
+def secretary_c(make_user):
+    return make_user(Role.VILLAGE_SECRETARY, VILLAGE_C, username="sec_c")
+
+
+@pytest.fixture
+def town_x(make_user):
+    return make_user(Role.TOWN_LEADER, TOWN_X, username="town_x")
+
+
+@pytest.fixture
+def town_y(make_user):
+    return make_user(Role.TOWN_LEADER, TOWN_Y, username="town_y")
+
+
+@pytest.fixture
+def county_user(make_user):
+    return make_user(Role.COUNTY_CENTRE, COUNTY, unit_name="嘉祥县社会治理协调中心", username="county")
+
+
+@pytest.fixture
+def unit_user(make_user):
+    return make_user(Role.UNIT_STAFF, COUNTY, unit_name="县涉土纠纷人民调解委员会", username="unit")
+
+
+@pytest.fixture
+def auditor(make_user):
+    return make_user(Role.AUDITOR, COUNTY, username="auditor")
+
+
+@pytest.fixture
+def sysadmin(make_user):
+    return make_user(Role.ADMIN, COUNTY, username="sysadmin")
+
+
+def party_row(name="张三", role="applicant", sex="M", id_number="", phone="13812345678"):
+    return {"role": role, "name": name, "sex": sex, "id_number": id_number, "phone": phone, "address": "刘山村1号"}
+
+
+DISPUTE_FIELDS = {
+    "title": "张三与李四宅基地边界纠纷", "category": "housing", "source": "screening", "risk": "blue",
+    "people_involved": 2, "place": "村东", "description": "双方对宅基地界址有争议。",
+}
+
+
+@pytest.fixture
+def make_case(db):
+    """Create a case through the service (as a real user would), optionally moved to another tier/status."""
+
+    def make(actor, village_code, *, tier=Tier.VILLAGE, status=Status.LOGGED, parties=None, **fields):
+        village = Division.objects.get(code=village_code)
+        data = {**DISPUTE_FIELDS, "arose_on": timezone.localdate() - datetime.timedelta(days=1), **fields}
+        case = services.create_dispute(
+            actor=actor, village=village, fields=data, parties=parties or [party_row(), party_row("李四", "respondent")]
+        )
+        if tier != Tier.VILLAGE or status != Status.LOGGED:
+            holder = {Tier.VILLAGE: village, Tier.TOWN: village.parent, Tier.COUNTY: Division.objects.get(code=COUNTY)}
+            Dispute.objects.filter(pk=case.pk).update(tier=tier, status=status, holder_division=holder[tier])
+            case.refresh_from_db()
+        return case
+
+    return make

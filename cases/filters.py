@@ -71,4 +71,4 @@ class DisputeFilter(django_filters.FilterSet):
         return queryset.filter(Q(number__icontains=value) | Q(title__contains=value) | Exists(party))
 
     def filter_division(self, queryset, name, value):
-        return queryset.filter(village_id__startswith=prefix_of(value.code, value.level))
+        return queryset.filter(village__code__startswith=prefix_of(value.code, value.level))

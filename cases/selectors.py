@@ -24,7 +24,7 @@ def cases_visible_to(user) -> QuerySet:
     if m.role in VILLAGE_ROLES:
         return qs.filter(village_id=m.division_id)
     if m.role in TOWN_ROLES or (m.role == Role.DISCIPLINE and m.division.level == Level.TOWNSHIP):
-        return qs.filter(village_id__startswith=prefix_of(m.division_id, m.division.level))
+        return qs.filter(village__code__startswith=prefix_of(m.division_id, m.division.level))
     if m.role in {Role.COUNTY_CENTRE, Role.DISCIPLINE, Role.SUPERVISOR}:
         return qs.filter(tier=Tier.COUNTY)
     if m.role == Role.UNIT_STAFF:

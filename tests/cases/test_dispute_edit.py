@@ -1,0 +1,71 @@
+import pytest
+from django.urls import reverse
+
+from cases.models import CaseEvent
+from tests.conftest import VILLAGE_A
+
+
+def edit_data(case, **overrides):
+    data = {
+        "title": case.title, "category": case.category, "subcategory": "", "source": case.source, "risk": case.risk,
+        "people_involved": case.people_involved, "arose_on": case.arose_on.isoformat(), "place": case.place,
+        "description": case.description, "risk_reason": "", "version": case.version,
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.django_db
+def test_edit_records_each_change_on_the_timeline(client, make_case, secretary_a):
+    case = make_case(secretary_a, VILLAGE_A)
+    client.force_login(secretary_a)
+    url = reverse("cases:edit", args=[case.number])
+    response = client.post(url, edit_data(case, title="新标题", people_involved=6))
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.title == "新标题" and case.people_involved == 6 and case.version == 2
+    edits = CaseEvent.objects.filter(dispute=case, kind="edited").values_list("field", "old_value", "new_value")
+    assert set(edits) == {("纠纷标题", "张三与李四宅基地边界纠纷", "新标题"), ("涉及人数", "2", "6")}
+    assert "新标题" in client.get(case.get_absolute_url()).content.decode()
+
+
+@pytest.mark.django_db
+def test_risk_change_needs_a_reason_and_is_recorded(client, make_case, secretary_a):
+    case = make_case(secretary_a, VILLAGE_A)
+    client.force_login(secretary_a)
+    url = reverse("cases:edit", args=[case.number])
+    response = client.post(url, edit_data(case, risk="red"))
+    assert "必须填写理由" in response.content.decode()
+    case.refresh_from_db()
+    assert case.risk == "blue"
+    client.post(url, edit_data(case, risk="red", risk_reason="双方家族多人聚集"))
+    case.refresh_from_db()
+    assert case.risk == "red"
+    event = CaseEvent.objects.get(dispute=case, kind="risk_changed")
+    assert (event.old_value, event.new_value, event.note) == ("蓝·轻微", "红·重大", "双方家族多人聚集")
+
+
+@pytest.mark.django_db
+def test_stale_edit_is_refused_and_loses_nothing(client, make_case, secretary_a, make_user):
+    case = make_case(secretary_a, VILLAGE_A)
+    colleague = make_user("grid_worker", VILLAGE_A)
+    url = reverse("cases:edit", args=[case.number])
+    stale = edit_data(case, title="我的修改")
+    client.force_login(colleague)
+    client.post(url, edit_data(case, title="同事先保存"))
+    client.force_login(secretary_a)
+    response = client.post(url, stale)
+    assert response.status_code == 200 and "其他人已修改" in response.content.decode()
+    case.refresh_from_db()
+    assert case.title == "同事先保存"
+
+
+@pytest.mark.django_db
+def test_bad_edit_input_shows_errors(client, make_case, secretary_a):
+    case = make_case(secretary_a, VILLAGE_A)
+    client.force_login(secretary_a)
+    response = client.post(reverse("cases:edit", args=[case.number]), edit_data(case, title="", version="x"))
+    assert response.status_code == 200
+    assert "这个字段是必填项" in response.content.decode()
+    case.refresh_from_db()
+    assert case.version == 1

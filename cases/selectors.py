@@ -1,14 +1,14 @@
 """All reads of cases start here: one visibility selector, one access helper per model."""
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from org.jurisdiction import prefix_of
 from org.models import CASE_WRITER_ROLES, Level, Role
 from org.selectors import membership_of
 
-from .models import CaseEvent, Dispute, Party, Status, Tier
+from .models import Assignment, CaseEvent, Dispute, Party, Status, Supervision, Tier
 
 VILLAGE_ROLES = {Role.VILLAGE_SECRETARY, Role.GRID_WORKER}
 TOWN_ROLES = {Role.TOWN_LEADER, Role.TOWN_STAFF}
@@ -25,10 +25,15 @@ def cases_visible_to(user) -> QuerySet:
         return qs.filter(village_id=m.division_id)
     if m.role in TOWN_ROLES or (m.role == Role.DISCIPLINE and m.division.level == Level.TOWNSHIP):
         return qs.filter(village__code__startswith=prefix_of(m.division_id, m.division.level))
-    if m.role in {Role.COUNTY_CENTRE, Role.DISCIPLINE, Role.SUPERVISOR}:
+    if m.role == Role.COUNTY_CENTRE:
         return qs.filter(tier=Tier.COUNTY)
-    if m.role == Role.UNIT_STAFF:
-        return qs.filter(holder_unit_id=m.unit_id)
+    if m.role == Role.DISCIPLINE:  # county discipline commission: county cases and every supervised case
+        return qs.filter(Q(tier=Tier.COUNTY) | Exists(Supervision.objects.filter(dispute=OuterRef("pk"))))
+    if m.role == Role.SUPERVISOR:  # 督导组 sit in on meetings everywhere and spot-check closed cases (read only)
+        return qs.filter(village__code__startswith=prefix_of(m.division_id, m.division.level))
+    if m.role == Role.UNIT_STAFF:  # transferred to the unit, or the unit is responsible under an active 四定
+        assigned = Assignment.objects.filter(dispute=OuterRef("pk"), active=True, responsible_unit_id=m.unit_id)
+        return qs.filter(Q(holder_unit_id=m.unit_id) | Exists(assigned))
     return qs.none()  # administrators and auditors see no case content
 
 

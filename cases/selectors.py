@@ -8,7 +8,7 @@ from org.jurisdiction import prefix_of
 from org.models import CASE_WRITER_ROLES, Level, Role
 from org.selectors import membership_of
 
-from .models import Assignment, CaseEvent, Dispute, Party, Status, Supervision, Tier
+from .models import Assignment, CaseEvent, Dispute, Party, Referral, Status, Supervision, Tier
 
 VILLAGE_ROLES = {Role.VILLAGE_SECRETARY, Role.GRID_WORKER}
 TOWN_ROLES = {Role.TOWN_LEADER, Role.TOWN_STAFF}
@@ -25,8 +25,9 @@ def cases_visible_to(user) -> QuerySet:
         return qs.filter(village_id=m.division_id)
     if m.role in TOWN_ROLES or (m.role == Role.DISCIPLINE and m.division.level == Level.TOWNSHIP):
         return qs.filter(village__code__startswith=prefix_of(m.division_id, m.division.level))
-    if m.role == Role.COUNTY_CENTRE:
-        return qs.filter(tier=Tier.COUNTY)
+    if m.role == Role.COUNTY_CENTRE:  # held by the county, or referred to it and waiting for 签收
+        waiting = Referral.objects.filter(dispute=OuterRef("pk"), status="pending", to_tier=Tier.COUNTY)
+        return qs.filter(Q(tier=Tier.COUNTY) | Exists(waiting))
     if m.role == Role.DISCIPLINE:  # county discipline commission: county cases and every supervised case
         return qs.filter(Q(tier=Tier.COUNTY) | Exists(Supervision.objects.filter(dispute=OuterRef("pk"))))
     if m.role == Role.SUPERVISOR:  # 督导组 sit in on meetings everywhere and spot-check closed cases (read only)

@@ -125,10 +125,15 @@ def _lock(user, dispute) -> Dispute:
     return cases_visible_to(user).select_for_update().get(pk=dispute.pk)
 
 
-def _check(action, user, case, *, referral=None) -> set[str]:
+def _check_state(action, case):
     t = TRANSITIONS[action]
     if case.status not in t.sources:
         raise WorkflowError(f"案件当前状态为“{case.get_status_display()}”，不能{t.label}。")
+
+
+def _check(action, user, case, *, referral=None) -> set[str]:
+    t = TRANSITIONS[action]
+    _check_state(action, case)
     positions = position_of(user, case, referral=referral)
     if not positions & t.positions:
         raise WorkflowError(f"您不是该案件当前的承办方，不能{t.label}。")
@@ -278,6 +283,7 @@ def refer_up(*, actor, dispute, reason: str, meeting=None) -> Referral:
 def accept_referral(*, actor, dispute, note="", meeting=None) -> Dispute:
     """签收: the case moves up one tier, held by the receiving division, in progress, with a new deadline."""
     case = _lock(actor, dispute)
+    _check_state("accept", case)
     referral = _pending_for_update(case)
     _check("accept", actor, case, referral=referral)
     referral.status, referral.decided_by, referral.decided_at = ReferralStatus.ACCEPTED, actor, timezone.now()
@@ -307,6 +313,7 @@ def _pending_for_update(case):
 def return_referral(*, actor, dispute, reason: str, meeting=None) -> Dispute:
     """退回: the case goes back to the tier that referred it, in progress, with the receiver's note."""
     case = _lock(actor, dispute)
+    _check_state("return", case)
     referral = _pending_for_update(case)
     _check("return", actor, case, referral=referral)
     reason = _required(reason, "退回理由")

@@ -1,0 +1,262 @@
+"""Agenda assembly (DESIGN.md §5) — the ONE place that decides which cases a weekly meeting discusses, and why.
+
+Scope, from `cases_visible_to(user)` (the convener by default, or the user viewing the page):
+* village meeting: cases of that village held at the village tier;
+* town meeting: cases held by the town (tier town, holder = the town), plus referrals from its villages waiting for
+  the town's 签收 (status referred, a pending Referral addressed to the town);
+* county meeting: cases held at the county tier, plus referrals waiting for the county's 签收;
+* and, at every tier, the cases this meeting has already reviewed (so an item does not vanish once acted on).
+
+Groups (a case may be in several; it is listed once, under the first of its groups in GROUPS order, with all of
+its reasons; each group's count counts every case in it):
+    新登记      logged since the division's previous meeting was opened (or in the 7 days before this one opened)
+    待签收      a referral to this meeting's division waits for 签收
+    已逾期      open and past its deadline                        (cases.deadlines.overdue_q)
+    三日内到期  open, deadline within 3 days                      (cases.deadlines.due_soon_q)
+    红橙风险    open, risk red or orange
+    预警未解除  an open Warning
+    在办        any other open case in scope
+    本次已研判  reviewed at this meeting and in none of the above (e.g. resolved at the meeting)
+
+Plus the rule flags (`cases.escalation.open_flags`) of the listed cases, with this meeting's overrides.
+
+Cost: a fixed number of queries whatever the number of items — the cases (one query, the groups' deadline tests
+annotated in SQL), their pending referrals, open warnings and active 四定 (three prefetches), the previous meeting,
+this meeting's reviews and overrides, and the escalation module's own fixed few.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+)
+from django.utils import timezone
+
+from cases import escalation
+from cases.deadlines import due_soon_q, overdue_q
+from cases.models import (
+    OPEN_STATUSES,
+    RISK_RANK,
+    Assignment,
+    Referral,
+    ReferralKind,
+    ReferralStatus,
+    Risk,
+    Status,
+    Tier,
+    Warning,
+    WarningStatus,
+)
+from cases.selectors import cases_visible_to
+
+from .models import FlagOverride, Meeting, Review
+from .selectors import previous_meeting
+
+NEW = "new"
+PENDING = "pending"
+OVERDUE = "overdue"
+DUE_SOON = "due_soon"
+SERIOUS = "serious"
+WARNING = "warning"
+ACTIVE = "active"
+REVIEWED = "reviewed"
+
+GROUPS = [
+    (NEW, "新登记"),
+    (PENDING, "待签收"),
+    (OVERDUE, "已逾期"),
+    (DUE_SOON, "三日内到期"),
+    (SERIOUS, "红橙风险"),
+    (WARNING, "预警未解除"),
+    (ACTIVE, "在办"),
+    (REVIEWED, "本次已研判"),
+]
+GROUP_LABELS = dict(GROUPS)
+GROUP_ORDER = {key: i for i, (key, _) in enumerate(GROUPS)}
+SERIOUS_RISKS = (Risk.RED, Risk.ORANGE)
+NO_PREVIOUS_WINDOW = datetime.timedelta(days=7)
+
+
+@dataclass
+class AgendaItem:
+    dispute: object
+    groups: list  # group keys, GROUPS order
+    flags: list = field(default_factory=list)  # open escalation.Flag of the case
+    overrides: dict = field(default_factory=dict)  # rule_id -> FlagOverride recorded at this meeting
+    review: Review | None = None
+    pending_referral: Referral | None = None  # the case's pending 提请 (to whichever division)
+    open_warnings: list = field(default_factory=list)
+    assignment: Assignment | None = None  # the active 四定
+    review_form: object = None  # set by the page for the one item whose form is open
+
+    @property
+    def primary_group(self) -> str:
+        return self.groups[0]
+
+    @property
+    def reasons(self) -> list[str]:
+        return [GROUP_LABELS[g] for g in self.groups]
+
+    @property
+    def unhandled_flags(self) -> list:
+        """Open flags neither acted on (they would no longer be open) nor overridden at this meeting."""
+        return [f for f in self.flags if not f.satisfied and f.rule_id not in self.overrides]
+
+    @property
+    def flag_rows(self) -> list:
+        return [(f, self.overrides.get(f.rule_id)) for f in self.flags]
+
+    @property
+    def suggested_triggers(self) -> list[str]:
+        return list(dict.fromkeys(f.warning_trigger for f in self.flags if f.warning_trigger))
+
+
+@dataclass
+class Agenda:
+    meeting: Meeting
+    items: list
+    since: datetime.datetime
+    now: datetime.datetime
+
+    @property
+    def counts(self) -> list[tuple[str, str, int]]:
+        """(key, label, how many cases are in the group) for every group, GROUPS order."""
+        n = dict.fromkeys(GROUP_LABELS, 0)
+        for item in self.items:
+            for g in item.groups:
+                n[g] += 1
+        return [(key, label, n[key]) for key, label in GROUPS]
+
+    def count(self, key) -> int:
+        return sum(key in item.groups for item in self.items)
+
+    @property
+    def sections(self) -> list[tuple[str, str, list]]:
+        """Each case once, under its first group; only non-empty sections."""
+        by_group = {key: [] for key in GROUP_LABELS}
+        for item in self.items:
+            by_group[item.primary_group].append(item)
+        return [(key, label, by_group[key]) for key, label in GROUPS if by_group[key]]
+
+    @property
+    def unhandled(self) -> list[AgendaItem]:
+        return [item for item in self.items if item.unhandled_flags]
+
+    def item_for(self, dispute_id) -> AgendaItem | None:
+        return next((item for item in self.items if item.dispute.pk == dispute_id), None)
+
+    def next_unreviewed(self, *, after) -> AgendaItem | None:
+        """The first item without a review listed after case `after` (page order), wrapping around."""
+        listed = [item for _, _, items in self.sections for item in items]
+        at = next((i for i, item in enumerate(listed) if item.dispute.pk == after), -1)
+        rest = listed[at + 1:] + listed[:at + 1]
+        return next((item for item in rest if item.review is None and item.dispute.pk != after), None)
+
+
+def since_for(meeting: Meeting) -> datetime.datetime:
+    """新登记 starts when the division's previous meeting was opened, or 7 days before this one was."""
+    previous = previous_meeting(meeting)
+    return previous.opened_at if previous else meeting.opened_at - NO_PREVIOUS_WINDOW
+
+
+def _pending_to(meeting: Meeting):
+    return Referral.objects.filter(
+        dispute=OuterRef("pk"), kind=ReferralKind.REFER, status=ReferralStatus.PENDING,
+        to_division_id=meeting.division_id,
+    )
+
+
+def scope(meeting: Meeting, user=None):
+    """The cases this meeting may discuss, as seen by `user` (default: the convener). Also the write-path check."""
+    held = Q(tier=meeting.tier, holder_division_id=meeting.division_id)
+    if meeting.tier != Tier.VILLAGE:
+        held |= Q(status=Status.REFERRED) & Exists(_pending_to(meeting))
+    reviewed = Exists(Review.objects.filter(meeting=meeting, dispute=OuterRef("pk")))
+    return cases_visible_to(user or meeting.convener).filter(held | reviewed)
+
+
+def assemble(meeting: Meeting, *, user=None, now=None) -> Agenda:
+    now = now or timezone.now()
+    since = since_for(meeting)
+    open_warning = Exists(Warning.objects.filter(dispute=OuterRef("pk"), status=WarningStatus.OPEN))
+    reviewed = Exists(Review.objects.filter(meeting=meeting, dispute=OuterRef("pk")))
+    on_agenda = Q(status__in=OPEN_STATUSES) | Q(created_at__gt=since) | open_warning | reviewed
+    pending = Referral.objects.filter(kind=ReferralKind.REFER, status=ReferralStatus.PENDING).select_related(
+        "from_division", "to_division")
+    disputes = list(
+        scope(meeting, user).filter(on_agenda)
+        .annotate(
+            is_overdue=ExpressionWrapper(overdue_q(now), output_field=BooleanField()),
+            is_due_soon=ExpressionWrapper(due_soon_q(now), output_field=BooleanField()),
+            is_reviewed=reviewed,
+        )
+        .select_related("village__parent", "holder_division", "holder_unit")
+        .prefetch_related(
+            Prefetch("referrals", queryset=pending, to_attr="pending_referrals"),
+            Prefetch("warnings", queryset=Warning.objects.filter(status=WarningStatus.OPEN), to_attr="open_warnings"),
+            Prefetch("assignments", queryset=Assignment.objects.filter(active=True).select_related(
+                "lead_leader", "responsible_person", "responsible_unit"), to_attr="active_assignments"),
+        )
+    )
+    items = []
+    for d in disputes:
+        referral = d.pending_referrals[0] if d.pending_referrals else None
+        groups = _groups(d, meeting, since, referral)
+        if not groups:
+            continue
+        items.append(AgendaItem(
+            dispute=d, groups=groups, pending_referral=referral, open_warnings=d.open_warnings,
+            assignment=d.active_assignments[0] if d.active_assignments else None,
+        ))
+    items.sort(key=_order)
+    _attach_flags_reviews_overrides(meeting, items, now)
+    return Agenda(meeting, items, since, now)
+
+
+def _groups(d, meeting, since, referral) -> list[str]:
+    is_open = d.status in OPEN_STATUSES
+    groups = []
+    if d.created_at > since:
+        groups.append(NEW)
+    if referral is not None and referral.to_division_id == meeting.division_id:
+        groups.append(PENDING)
+    if d.is_overdue:
+        groups.append(OVERDUE)
+    if d.is_due_soon:
+        groups.append(DUE_SOON)
+    if is_open and d.risk in SERIOUS_RISKS:
+        groups.append(SERIOUS)
+    if d.open_warnings:
+        groups.append(WARNING)
+    if is_open and not groups:
+        groups.append(ACTIVE)
+    if d.is_reviewed and not groups:
+        groups.append(REVIEWED)
+    return groups
+
+
+def _order(item: AgendaItem):
+    d = item.dispute
+    far = datetime.datetime.max.replace(tzinfo=datetime.UTC)
+    return (GROUP_ORDER[item.primary_group], RISK_RANK.get(d.risk, 9), d.deadline or far, d.created_at, d.pk)
+
+
+def _attach_flags_reviews_overrides(meeting, items, now):
+    if not items:
+        return
+    flags = escalation.open_flags([item.dispute for item in items], now=now)
+    reviews = {r.dispute_id: r for r in Review.objects.filter(meeting=meeting).select_related("decided_by")}
+    overrides = {}
+    for o in FlagOverride.objects.filter(meeting=meeting).select_related("by"):
+        overrides.setdefault(o.dispute_id, {})[o.rule_id] = o
+    for item in items:
+        pk = item.dispute.pk
+        item.flags = flags.get(pk, [])
+        item.review = reviews.get(pk)
+        item.overrides = overrides.get(pk, {})

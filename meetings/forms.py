@@ -1,0 +1,177 @@
+"""Forms of the meeting pages. They only validate input; every write goes through meetings.services."""
+
+import datetime
+
+from django import forms
+from django.utils import timezone
+
+from cases.deadlines import end_of_day
+from cases.models import Outcome, WarningLevel, WarningTarget, WarningTrigger
+
+from .models import Attendance, Decision, Meeting
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class OpenMeetingForm(forms.ModelForm):
+    class Meta:
+        model = Meeting
+        fields = ["held_on", "place", "form"]
+        widgets = {"held_on": DATE, "form": forms.RadioSelect}
+        help_texts = {"place": "如“村委会议室”“××地块现场”。"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("held_on", timezone.localdate())
+
+
+class MeetingEditForm(forms.ModelForm):
+    class Meta:
+        model = Meeting
+        fields = ["held_on", "place", "form", "summary"]
+        widgets = {"held_on": DATE, "form": forms.RadioSelect, "summary": forms.Textarea(attrs={"rows": 3})}
+
+
+class AttendanceForm(forms.ModelForm):
+    class Meta:
+        model = Attendance
+        fields = ["kind", "name", "role_title", "unit"]
+        help_texts = {"role_title": "如“调委会主任”“警务助理”“五老”。"}
+
+
+class OverrideForm(forms.Form):
+    rule_id = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label="不予处理的理由", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "请填写不予处理的理由。"},
+    )
+
+
+# --- 研判 ---------------------------------------------------------------------------------------------------------
+
+REASON_DECISIONS = {Decision.REFER, Decision.ACCEPT, Decision.RETURN, Decision.TRANSFER, Decision.REJECT, Decision.WARN}
+
+# (key, legend, the decisions it belongs to, its fields). The page shows a fieldset only for the chosen decision
+# (static/js/meeting.js); without JavaScript all applicable fieldsets show, each saying when it is used.
+FIELDSETS = [
+    ("resolve", "化解结果", {Decision.MEDIATE, Decision.RESOLVE}, ["outcome", "note"]),
+    ("assign", "四定", {Decision.ASSIGN},
+     ["lead_leader", "responsible_unit", "responsible_person", "measures", "deadline"]),
+    ("transfer", "移交", {Decision.TRANSFER}, ["unit"]),
+    ("warn", "预警", {Decision.WARN}, ["level", "triggers", "submitted_to", "reassess_on"]),
+    ("reason", "理由", REASON_DECISIONS, ["reason"]),
+]
+
+REQUIRED = {
+    Decision.MEDIATE: ["outcome"],
+    Decision.RESOLVE: ["outcome"],
+    Decision.ASSIGN: ["lead_leader", "responsible_unit", "responsible_person", "measures"],
+    Decision.TRANSFER: ["unit"],
+    Decision.WARN: ["level", "triggers", "submitted_to", "reassess_on"],
+}
+
+
+def _blank(label):
+    return [("", label)]
+
+
+class ReviewForm(forms.Form):
+    """One agenda item's 研判: analysis, a decision among those open to this case now, and the decision's details.
+
+    `decisions`: the decisions the table allows (meetings.services.available_decisions); `current`: the decision
+    the saved Review records (kept selectable: re-posting it only edits the analysis); `choices`: the meeting's
+    people and units (meetings.selectors.review_choices), shared by every item's form."""
+
+    analysis = forms.CharField(label="研判意见", max_length=4000, widget=forms.Textarea(attrs={"rows": 3}),
+                               error_messages={"required": "请填写研判意见。"})
+    decision = forms.ChoiceField(
+        label="决定", error_messages={"invalid_choice": "该决定当前不可选，请刷新页面后重新选择。"})
+    outcome = forms.ChoiceField(label="化解结果", required=False, choices=_blank("请选择") + Outcome.choices)
+    note = forms.CharField(label="结果说明", required=False, max_length=2000,
+                           help_text="调解不成的，写明已告知当事人的其他解决途径（诉讼、仲裁、行政处理等）。")
+    lead_leader = forms.TypedChoiceField(label="包案领导", required=False, coerce=int, empty_value=None)
+    responsible_unit = forms.TypedChoiceField(label="责任单位", required=False, coerce=int, empty_value=None)
+    responsible_person = forms.TypedChoiceField(label="责任人", required=False, coerce=int, empty_value=None)
+    measures = forms.CharField(label="调处措施", required=False, max_length=2000,
+                               widget=forms.Textarea(attrs={"rows": 2}))
+    deadline = forms.DateField(label="办结时限", required=False, widget=DATE, help_text="不填则按时限规则自动计算。")
+    unit = forms.TypedChoiceField(label="移交单位", required=False, coerce=int, empty_value=None)
+    level = forms.ChoiceField(label="预警等级", required=False, choices=_blank("请选择") + WarningLevel.choices)
+    triggers = forms.MultipleChoiceField(label="预警情形", required=False, choices=WarningTrigger.choices,
+                                         widget=forms.CheckboxSelectMultiple)
+    submitted_to = forms.ChoiceField(label="报送", required=False, choices=WarningTarget.choices)
+    reassess_on = forms.DateField(label="重新评估日期", required=False, widget=DATE)
+    reason = forms.CharField(label="理由/说明", required=False, max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text="不填则使用研判意见。")
+
+    def __init__(self, *args, decisions, current=None, choices, tier, suggested_triggers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current = current
+        self.review_choices = choices
+        offered = list(decisions)
+        if current and current not in offered:
+            offered.append(current)
+        self.fields["decision"].choices = _blank("请选择决定") + [
+            (d, Decision(d).label + ("（已决定，仅修改研判意见）" if d == current else "")) for d in offered
+        ]
+        self.fieldsets = []
+        keep = {"analysis", "decision"}
+        for key, legend, used_by, names in FIELDSETS:
+            used = sorted(set(offered) & used_by - ({current} if current else set()))
+            if used:
+                keep.update(names)
+                self.fieldsets.append((key, legend, " ".join(used), "、".join(Decision(d).label for d in used), names))
+        for name in list(self.fields):
+            if name not in keep:
+                del self.fields[name]
+        people = [(u.pk, label) for u, label in choices.people]
+        for name, options in (("lead_leader", [(u.pk, label) for u, label in choices.leaders]),
+                              ("responsible_person", people),
+                              ("responsible_unit", [(u.pk, u.name) for u in choices.units]),
+                              ("unit", [(u.pk, u.name) for u in choices.transfer_units])):
+            if name in self.fields:
+                self.fields[name].choices = _blank("请选择") + options
+        if not self.is_bound:
+            self.initial.setdefault("decision", current or "")
+            target = WarningTarget.COUNTY if tier == "county" else WarningTarget.TOWN_JOINT
+            self.initial.setdefault("submitted_to", target)
+            self.initial.setdefault("reassess_on", timezone.localdate() + datetime.timedelta(days=7))
+            self.initial.setdefault("triggers", list(suggested_triggers))
+
+    def bound_fieldsets(self):
+        return [(key, legend, codes, labels, [self[n] for n in names])
+                for key, legend, codes, labels, names in self.fieldsets]
+
+    def clean(self):
+        data = super().clean()
+        decision = data.get("decision")
+        if decision and decision != self.current:
+            for name in REQUIRED.get(decision, []):
+                if name in self.fields and not data.get(name) and name not in self.errors:
+                    self.add_error(name, f"“{Decision(decision).label}”须填写{self.fields[name].label}。")
+        return data
+
+    def details(self) -> dict:
+        """The keyword arguments `services.record_review` takes for the chosen decision."""
+        data, decision = self.cleaned_data, self.cleaned_data["decision"]
+        users, units = self.review_choices.users_by_pk, self.review_choices.units_by_pk
+        if decision in (Decision.MEDIATE, Decision.RESOLVE):
+            return {"outcome": data.get("outcome"), "note": data.get("note", "")}
+        if decision == Decision.ASSIGN:
+            return {
+                "lead_leader": users.get(data.get("lead_leader")),
+                "responsible_unit": units.get(data.get("responsible_unit")),
+                "responsible_person": users.get(data.get("responsible_person")),
+                "measures": data.get("measures", ""),
+                "deadline": end_of_day(data["deadline"]) if data.get("deadline") else None,
+            }
+        if decision == Decision.WARN:
+            return {"level": data.get("level"), "triggers": data.get("triggers"), "reason": data.get("reason", ""),
+                    "submitted_to": data.get("submitted_to"), "reassess_on": data.get("reassess_on")}
+        if decision == Decision.TRANSFER:
+            return {"unit": units.get(data.get("unit")), "reason": data.get("reason", "")}
+        if decision in REASON_DECISIONS:
+            return {"reason": data.get("reason", "")}
+        return {}

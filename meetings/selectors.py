@@ -1,0 +1,303 @@
+"""All reads of meetings start here: who convenes which meeting, which meetings a user may see, one access helper,
+the meeting list, the choices of the review forms, and the weekly compliance dashboard.
+
+Visibility (DESIGN.md §7): a meeting is visible to users whose division contains the meeting's division (a town user
+sees the town's and its villages' meetings; county roles see all, so also the county's); administrators and auditors
+see none (a meeting carries case content). Writes (open, attendance, reviews, close) belong to the meeting's own tier
+roles of its own division; other users who can see it are read-only (403), everybody else gets 404.
+"""
+
+import datetime
+import functools
+import re
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from cases.models import Tier
+from org.jurisdiction import prefix_of
+from org.models import (
+    NO_CASE_ACCESS_ROLES,
+    Division,
+    Level,
+    Membership,
+    Role,
+    Unit,
+    UnitKind,
+)
+from org.selectors import membership_of
+
+from .models import Meeting, MeetingStatus
+
+COUNTY_CODE = "370829000000"
+
+# Which roles convene (and write) the meeting of each tier, in their own division.
+TIER_ROLES = {
+    Tier.VILLAGE: frozenset({Role.VILLAGE_SECRETARY, Role.GRID_WORKER}),
+    Tier.TOWN: frozenset({Role.TOWN_LEADER, Role.TOWN_STAFF}),
+    Tier.COUNTY: frozenset({Role.COUNTY_CENTRE}),
+}
+ROLE_TIER = {role: tier for tier, roles in TIER_ROLES.items() for role in roles}
+
+
+# --- weeks ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Week:
+    year: int
+    week: int
+
+    @classmethod
+    def of(cls, day: datetime.date) -> "Week":
+        iso = day.isocalendar()
+        return cls(iso.year, iso.week)
+
+    @classmethod
+    def current(cls) -> "Week":
+        return cls.of(timezone.localdate())
+
+    @property
+    def monday(self) -> datetime.date:
+        return datetime.date.fromisocalendar(self.year, self.week, 1)
+
+    @property
+    def sunday(self) -> datetime.date:
+        return datetime.date.fromisocalendar(self.year, self.week, 7)
+
+    def contains(self, day: datetime.date) -> bool:
+        return Week.of(day) == self
+
+    def shift(self, weeks: int) -> "Week":
+        return Week.of(self.monday + datetime.timedelta(weeks=weeks))
+
+    @property
+    def param(self) -> str:
+        return f"{self.year}-W{self.week:02d}"
+
+    def __str__(self):
+        return f"{self.year}年第{self.week}周"
+
+
+WEEK_PARAM = re.compile(r"^\s*(\d{4})-?W(\d{1,2})\s*$", re.IGNORECASE)
+
+
+def parse_week(value) -> Week | None:
+    """'2026-W48' (or '2026W48') -> Week; anything else, including week 53 of a 52-week year, -> None."""
+    match = WEEK_PARAM.match(value or "")
+    if not match:
+        return None
+    try:
+        return Week.of(datetime.date.fromisocalendar(int(match[1]), int(match[2]), 1))
+    except ValueError:
+        return None
+
+
+# --- who convenes, who sees, who writes ----------------------------------------------------------------------------
+
+
+def convening(user) -> tuple[str, Division] | None:
+    """(tier, division) of the weekly meeting this user convenes, or None for roles that do not convene one."""
+    m = membership_of(user)
+    if m is None or m.role not in ROLE_TIER:
+        return None
+    return ROLE_TIER[m.role], m.division
+
+
+def meetings_visible_to(user) -> QuerySet:
+    m = membership_of(user)
+    if m is None or m.role in NO_CASE_ACCESS_ROLES:
+        return Meeting.objects.none()
+    return Meeting.objects.filter(division__code__startswith=prefix_of(m.division_id, m.division.level))
+
+
+def can_write_meeting(user, meeting: Meeting) -> bool:
+    m = membership_of(user)
+    return m is not None and m.division_id == meeting.division_id and m.role in TIER_ROLES.get(meeting.tier, ())
+
+
+def get_meeting_for_user(user, pk, *, write: bool = False) -> Meeting:
+    """Outside the user's jurisdiction -> 404 (existence not revealed); visible but not a writer -> 403."""
+    try:
+        meeting = meetings_visible_to(user).select_related("division__parent", "convener").get(pk=pk)
+    except Meeting.DoesNotExist:
+        raise Http404("未找到该例会。") from None
+    if write and not can_write_meeting(user, meeting):
+        raise PermissionDenied("只有本级例会召集单位的人员可以修改例会。")
+    return meeting
+
+
+def meeting_list(user) -> QuerySet:
+    """The meetings of the user's own division, newest week first, with their review counts (one query)."""
+    m = membership_of(user)
+    if m is None:
+        return Meeting.objects.none()
+    return (
+        meetings_visible_to(user).filter(division_id=m.division_id)
+        .select_related("division", "convener")
+        .annotate(review_count=Count("reviews"))
+        .order_by("-iso_year", "-iso_week", "-id")
+    )
+
+
+def meeting_of_week(division, week: Week) -> Meeting | None:
+    return Meeting.objects.filter(division=division, iso_year=week.year, iso_week=week.week).first()
+
+
+def previous_meeting(meeting: Meeting) -> Meeting | None:
+    """The division's last meeting before this one (by ISO week)."""
+    return (
+        Meeting.objects.filter(division_id=meeting.division_id)
+        .filter(Q(iso_year__lt=meeting.iso_year) | Q(iso_year=meeting.iso_year, iso_week__lt=meeting.iso_week))
+        .order_by("-iso_year", "-iso_week").first()
+    )
+
+
+# --- the review forms' choices --------------------------------------------------------------------------------------
+
+
+@dataclass
+class ReviewChoices:
+    """People and units the decisions of one meeting may name; loaded once per page, shared by every item's form."""
+
+    leaders: list = field(default_factory=list)  # [(user, label)] 包案领导
+    people: list = field(default_factory=list)  # [(user, label)] 责任人
+    units: list = field(default_factory=list)  # [Unit] 四定 责任单位: the town's own and the county's
+    transfer_units: list = field(default_factory=list)  # [Unit] 移交: the meeting's own tier's units
+
+    @functools.cached_property
+    def users_by_pk(self) -> dict:
+        return {user.pk: user for user, _ in self.people + self.leaders}
+
+    @functools.cached_property
+    def units_by_pk(self) -> dict:
+        return {unit.pk: unit for unit in self.units + self.transfer_units}
+
+
+def _person_label(m: Membership) -> str:
+    name = m.user.get_full_name() or m.user.username
+    extra = m.title or (m.unit.name if m.unit_id else m.get_role_display())
+    return f"{name}（{extra}）"
+
+
+def review_choices(meeting: Meeting) -> ReviewChoices:
+    """Two queries for a town or county meeting, none for a village one (it neither assigns nor transfers)."""
+    choices = ReviewChoices()
+    if meeting.tier == Tier.VILLAGE:
+        return choices
+    if meeting.tier == Tier.TOWN:
+        members = (
+            Membership.objects.filter(division_id=meeting.division_id,
+                                      role__in=[Role.TOWN_LEADER, Role.TOWN_STAFF, Role.UNIT_STAFF])
+            .select_related("user", "unit").order_by("role", "user__first_name", "user_id")
+        )
+        for m in members:
+            label = _person_label(m)
+            if m.role in (Role.TOWN_LEADER, Role.TOWN_STAFF):
+                choices.leaders.append((m.user, label))
+            choices.people.append((m.user, label))
+    units = list(
+        Unit.objects.filter(division_id__in={meeting.division_id, COUNTY_CODE}, active=True)
+        .exclude(kind__in=[UnitKind.CENTRE, UnitKind.DISCIPLINE]).order_by("-division_id", "kind", "name")
+    )
+    choices.units = units if meeting.tier == Tier.TOWN else []
+    choices.transfer_units = [u for u in units if u.division_id == meeting.division_id]
+    return choices
+
+
+# --- 本周例会召开情况 -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ComplianceRow:
+    division: Division
+    meeting: Meeting | None = None
+    villages_total: int = 0  # county view: the town's villages
+    villages_held: int = 0
+    villages_closed: int = 0
+
+    @property
+    def held(self):
+        return self.meeting is not None
+
+    @property
+    def closed(self):
+        return self.meeting is not None and self.meeting.status == MeetingStatus.CLOSED
+
+
+@dataclass
+class Compliance:
+    scope: Division
+    week: Week
+    level: str  # the level listed: "township" (county view) or "village" (town and village views)
+    own: Meeting | None  # the scope division's own meeting of the week
+    rows: list
+
+    @property
+    def total(self):
+        return len(self.rows)
+
+    @property
+    def held(self):
+        return sum(r.held for r in self.rows)
+
+    @property
+    def closed(self):
+        return sum(r.closed for r in self.rows)
+
+    @property
+    def missing(self):
+        return self.total - self.held
+
+    @property
+    def villages_total(self):
+        return sum(r.villages_total for r in self.rows)
+
+    @property
+    def villages_held(self):
+        return sum(r.villages_held for r in self.rows)
+
+
+def compliance_for(user, week: Week) -> Compliance:
+    """Which divisions under the user's own held (and closed) the week's meeting, in a fixed number of queries.
+
+    County-level users: every town (its own meeting) and, per town, how many of its villages held theirs.
+    Town-level users: the town's villages. Village users: their own village."""
+    m = membership_of(user)
+    if m is None or m.role in NO_CASE_ACCESS_ROLES:
+        raise PermissionDenied("您的角色不查看例会召开情况。")
+    scope = m.division
+    in_week = Meeting.objects.filter(iso_year=week.year, iso_week=week.week).select_related("division")
+    if scope.level == Level.COUNTY:
+        towns = list(Division.objects.filter(level=Level.TOWNSHIP, parent_id=scope.code).order_by("code"))
+        meetings = {mt.division_id: mt for mt in in_week.filter(tier__in=[Tier.TOWN, Tier.COUNTY])}
+        village_totals = dict(
+            Division.objects.filter(level=Level.VILLAGE, code__startswith=prefix_of(scope.code, scope.level))
+            .values_list("parent_id").annotate(n=Count("code")).order_by()
+        )
+        village_held = {
+            row["division__parent_id"]: row
+            for row in in_week.filter(tier=Tier.VILLAGE).values("division__parent_id").annotate(
+                held=Count("id"), closed=Count("id", filter=Q(status=MeetingStatus.CLOSED))).order_by()
+        }
+        rows = []
+        for town in towns:
+            held = village_held.get(town.code, {})
+            rows.append(ComplianceRow(
+                town, meetings.get(town.code), villages_total=village_totals.get(town.code, 0),
+                villages_held=held.get("held", 0), villages_closed=held.get("closed", 0),
+            ))
+        return Compliance(scope, week, Level.TOWNSHIP, meetings.get(scope.code), rows)
+    if scope.level == Level.TOWNSHIP:
+        villages = list(Division.objects.filter(level=Level.VILLAGE, parent_id=scope.code).order_by("code"))
+        meetings = {
+            mt.division_id: mt
+            for mt in in_week.filter(division__code__startswith=prefix_of(scope.code, scope.level))
+        }
+        rows = [ComplianceRow(v, meetings.get(v.code)) for v in villages]
+        return Compliance(scope, week, Level.VILLAGE, meetings.get(scope.code), rows)
+    own = in_week.filter(division_id=scope.code).first()
+    return Compliance(scope, week, Level.VILLAGE, own, [ComplianceRow(scope, own)])

@@ -1,0 +1,321 @@
+"""All writes of meetings: open, edit, attendance, reviews (研判) with their decisions, flag overrides, close.
+
+Every service takes keyword-only arguments, runs in one transaction with the meeting row locked, refuses with a
+`WorkflowError` carrying a Chinese message (nothing is saved then), and checks that the actor writes for the
+meeting's own tier and division. Decisions on cases call the services of `cases.workflow` with `meeting=`, inside
+the same transaction as the Review, so a refused action leaves no Review behind.
+"""
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from cases import escalation, workflow
+from cases.models import CaseEvent, EventKind, Status
+from cases.workflow import TRANSITIONS, WorkflowError
+from org.selectors import membership_of
+
+from . import agenda, minutes
+from .models import (
+    Attendance,
+    AttendeeKind,
+    Decision,
+    FlagOverride,
+    Meeting,
+    MeetingForm,
+    MeetingStatus,
+    Review,
+)
+from .selectors import Week, can_write_meeting, convening, meeting_of_week
+
+# Which decisions each tier's meeting takes, in the order the form offers them (the issue's lists).
+TIER_DECISIONS = {
+    "village": [Decision.MEDIATE, Decision.START, Decision.REFER, Decision.RESOLVE, Decision.REJECT,
+                Decision.CONTINUE],
+    "town": [Decision.ACCEPT, Decision.RETURN, Decision.ASSIGN, Decision.WARN, Decision.REFER, Decision.TRANSFER,
+             Decision.RESOLVE, Decision.CONTINUE],
+    "county": [Decision.ACCEPT, Decision.RETURN, Decision.TRANSFER, Decision.WARN, Decision.RESOLVE,
+               Decision.CONTINUE],
+}
+
+# The workflow action(s) a decision runs; it is offered when any of them is allowed now (none: always offered).
+DECISION_ACTIONS = {
+    Decision.MEDIATE: ("start", "resolve"),  # 当场调解 = 开始调处 (if still logged) + 化解
+    Decision.START: ("start",),
+    Decision.ASSIGN: ("assign",),
+    Decision.REFER: ("refer",),
+    Decision.ACCEPT: ("accept",),
+    Decision.RETURN: ("return",),
+    Decision.TRANSFER: ("transfer",),
+    Decision.WARN: ("warn",),
+    Decision.RESOLVE: ("resolve",),
+    Decision.REJECT: ("reject",),
+    Decision.CONTINUE: (),
+}
+
+
+def allowed_actions(user, dispute, referral) -> set[str]:
+    """`cases.workflow.allowed_actions` with the pending referral already loaded (the agenda prefetches it), so a
+    page of 200 items asks no query per item."""
+    positions = workflow.position_of(user, dispute, referral=referral)
+    return {name for name, t in TRANSITIONS.items() if dispute.status in t.sources and positions & t.positions}
+
+
+def available_decisions(meeting: Meeting, allowed: set[str]) -> list[str]:
+    return [d for d in TIER_DECISIONS[meeting.tier] if not DECISION_ACTIONS[d] or set(DECISION_ACTIONS[d]) & allowed]
+
+
+# --- opening and editing -------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def open_meeting(*, actor, held_on: datetime.date, place: str, form: str) -> tuple[Meeting, bool]:
+    """Open this week's meeting of the actor's own division; if it is already open, return it (created=False).
+
+    Race-safe: the unique constraint (division, ISO week) decides; the loser of a race gets the winner's meeting."""
+    position = convening(actor)
+    if position is None:
+        raise WorkflowError("您的角色不召开平安周例会。")
+    tier, division = position
+    week = Week.current()
+    if not week.contains(held_on) or held_on > timezone.localdate():
+        raise WorkflowError(f"会议日期须在本周（{week.monday:%m月%d日}至{week.sunday:%m月%d日}）内，且不晚于今天。")
+    existing = meeting_of_week(division, week)
+    if existing:
+        return existing, False
+    place = _required(place, "会议地点", 100)
+    if form not in MeetingForm.values:
+        raise WorkflowError("请选择会议形式。")
+    try:
+        with transaction.atomic():
+            meeting = Meeting.objects.create(
+                tier=tier, division=division, iso_year=week.year, iso_week=week.week, held_on=held_on, place=place,
+                form=form, convener=actor,
+            )
+            m = membership_of(actor)
+            Attendance.objects.create(
+                meeting=meeting, kind=AttendeeKind.MEMBER, name=_name(actor), user=actor,
+                role_title=(m.title or m.get_role_display())[:64], unit=(m.unit.name if m.unit_id else "")[:64],
+            )
+    except IntegrityError:
+        return Meeting.objects.get(division=division, iso_year=week.year, iso_week=week.week), False
+    return meeting, True
+
+
+@transaction.atomic
+def update_meeting(*, actor, meeting: Meeting, held_on: datetime.date, place: str, form: str,
+                   summary: str = "") -> Meeting:
+    meeting = _lock_open(actor, meeting)
+    if Week.of(held_on) != Week(meeting.iso_year, meeting.iso_week):
+        raise WorkflowError("会议日期须在本次例会所在的周内。")
+    if form not in MeetingForm.values:
+        raise WorkflowError("请选择会议形式。")
+    meeting.held_on, meeting.place, meeting.form = held_on, _required(place, "会议地点", 100), form
+    meeting.summary = (summary or "").strip()[:4000]
+    meeting.save(update_fields=["held_on", "place", "form", "summary"])
+    return meeting
+
+
+@transaction.atomic
+def add_attendee(*, actor, meeting: Meeting, kind: str, name: str, role_title: str = "", unit: str = "") -> Attendance:
+    meeting = _lock_open(actor, meeting)
+    if kind not in AttendeeKind.values:
+        raise WorkflowError("请选择参会类别。")
+    return Attendance.objects.create(
+        meeting=meeting, kind=kind, name=_required(name, "姓名", 32), role_title=(role_title or "").strip()[:64],
+        unit=(unit or "").strip()[:64],
+    )
+
+
+@transaction.atomic
+def remove_attendee(*, actor, meeting: Meeting, attendance_id: int) -> None:
+    meeting = _lock_open(actor, meeting)
+    deleted, _ = Attendance.objects.filter(meeting=meeting, pk=attendance_id).delete()
+    if not deleted:
+        raise WorkflowError("未找到该参会人员。")
+
+
+# --- reviews -------------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_review(*, actor, meeting: Meeting, dispute, analysis: str, decision: str, **details) -> Review:
+    """研判: save the meeting's analysis and decision on one case AND carry the decision out, in one transaction.
+
+    One Review per meeting and case, editable while the meeting is open. Posting the decision the Review already
+    records only updates the analysis (the action was taken when it was first decided); a different decision is
+    carried out through its workflow service. Any refusal raises WorkflowError and rolls everything back."""
+    meeting = _lock_open(actor, meeting)
+    analysis = _required(analysis, "研判意见", 4000)
+    if decision not in TIER_DECISIONS[meeting.tier]:
+        raise WorkflowError(f"{meeting.get_tier_display()}级例会不能作出“{_decision_label(decision)}”的决定。")
+    case = agenda.scope(meeting, actor).filter(pk=dispute.pk).first()
+    if case is None:
+        raise WorkflowError("该案件不在本次例会的议程范围内。")
+    review = Review.objects.select_for_update().filter(meeting=meeting, dispute=case).first()
+    if review is None or review.decision != decision:
+        actions = DECISION_ACTIONS[decision]
+        if actions and not set(actions) & set(workflow.allowed_actions(actor, case)):
+            label = Decision(decision).label
+            raise WorkflowError(f"该案件当前（{case.get_status_display()}）不能作出“{label}”的决定。")
+        HANDLERS[decision](actor=actor, meeting=meeting, case=case, analysis=analysis, details=details)
+    if review is None:
+        review = Review(meeting=meeting, dispute=case)
+    review.analysis, review.decision, review.decided_by = analysis, decision, actor
+    review.save()
+    return review
+
+
+def _decision_label(decision):
+    return Decision(decision).label if decision in Decision.values else decision
+
+
+def _need(details, key, label):
+    value = details.get(key)
+    if value in (None, "", [], ()):
+        raise WorkflowError(f"请填写{label}。")
+    return value
+
+
+def _mediate(*, actor, meeting, case, analysis, details):
+    outcome = _need(details, "outcome", "化解结果")
+    if case.status == Status.LOGGED:
+        case = workflow.start_handling(actor=actor, dispute=case, note=analysis, meeting=meeting)
+    workflow.resolve(actor=actor, dispute=case, outcome=outcome, note=details.get("note") or "", meeting=meeting)
+
+
+def _start(*, actor, meeting, case, analysis, details):
+    workflow.start_handling(actor=actor, dispute=case, note=analysis, meeting=meeting)
+
+
+def _assign(*, actor, meeting, case, analysis, details):
+    workflow.fix_assignment(
+        actor=actor, dispute=case, lead_leader=_need(details, "lead_leader", "包案领导"),
+        responsible_unit=_need(details, "responsible_unit", "责任单位"),
+        responsible_person=_need(details, "responsible_person", "责任人"),
+        measures=_need(details, "measures", "调处措施"), deadline=details.get("deadline"), meeting=meeting,
+    )
+
+
+def _refer(*, actor, meeting, case, analysis, details):
+    workflow.refer_up(actor=actor, dispute=case, reason=details.get("reason") or analysis, meeting=meeting)
+
+
+def _accept(*, actor, meeting, case, analysis, details):
+    workflow.accept_referral(actor=actor, dispute=case, note=details.get("reason") or analysis, meeting=meeting)
+
+
+def _return(*, actor, meeting, case, analysis, details):
+    workflow.return_referral(actor=actor, dispute=case, reason=details.get("reason") or analysis, meeting=meeting)
+
+
+def _transfer(*, actor, meeting, case, analysis, details):
+    workflow.transfer_to_unit(actor=actor, dispute=case, unit=_need(details, "unit", "移交单位"),
+                              reason=details.get("reason") or analysis, meeting=meeting)
+
+
+def _warn(*, actor, meeting, case, analysis, details):
+    workflow.raise_warning(
+        actor=actor, dispute=case, level=_need(details, "level", "预警等级"),
+        triggers=_need(details, "triggers", "预警情形"), reasons=details.get("reason") or analysis,
+        submitted_to=_need(details, "submitted_to", "报送对象"),
+        reassess_on=_need(details, "reassess_on", "重新评估日期"), meeting=meeting,
+    )
+
+
+def _resolve(*, actor, meeting, case, analysis, details):
+    workflow.resolve(actor=actor, dispute=case, outcome=_need(details, "outcome", "化解结果"),
+                     note=details.get("note") or "", meeting=meeting)
+
+
+def _reject(*, actor, meeting, case, analysis, details):
+    workflow.reject(actor=actor, dispute=case, reason=details.get("reason") or analysis, meeting=meeting)
+
+
+def _continue(*, actor, meeting, case, analysis, details):
+    """继续跟踪: the Review itself is the record."""
+
+
+HANDLERS = {
+    Decision.MEDIATE: _mediate, Decision.START: _start, Decision.ASSIGN: _assign, Decision.REFER: _refer,
+    Decision.ACCEPT: _accept, Decision.RETURN: _return, Decision.TRANSFER: _transfer, Decision.WARN: _warn,
+    Decision.RESOLVE: _resolve, Decision.REJECT: _reject, Decision.CONTINUE: _continue,
+}
+
+
+# --- rule flags ----------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def override_flag(*, actor, meeting: Meeting, dispute, rule_id: int, reason: str) -> FlagOverride:
+    """The meeting decides not to act on a rule flag, with the reason: FlagOverride + a timeline row."""
+    meeting = _lock_open(actor, meeting)
+    reason = _required(reason, "不予处理的理由", 2000)
+    case = agenda.scope(meeting, actor).filter(pk=dispute.pk).first()
+    if case is None:
+        raise WorkflowError("该案件不在本次例会的议程范围内。")
+    flag = next((f for f in escalation.open_flags([case]).get(case.pk, []) if f.rule_id == rule_id), None)
+    if flag is None:
+        raise WorkflowError("该规则提示已不存在（可能已按规则办理），无需说明。")
+    override, _ = FlagOverride.objects.update_or_create(
+        meeting=meeting, dispute=case, rule_id=rule_id, defaults={"reason": reason, "by": actor},
+    )
+    CaseEvent.objects.create(
+        dispute=case, actor=actor, kind=EventKind.FLAG_OVERRIDDEN, meeting=meeting, field="规则提示",
+        new_value=flag.rule_name[:200], note=f"{flag.message}。不予处理理由：{reason}",
+    )
+    return override
+
+
+# --- closing -------------------------------------------------------------------------------------------------------
+
+MAX_LISTED = 20
+
+
+@transaction.atomic
+def close_meeting(*, actor, meeting: Meeting, now=None) -> Meeting:
+    """Close the meeting and freeze its minutes. Refused while any open rule flag on an agenda case is neither
+    acted on (the flag is then satisfied, so no longer open) nor overridden at this meeting."""
+    meeting = _lock_open(actor, meeting)
+    unhandled = agenda.assemble(meeting, user=actor, now=now).unhandled
+    if unhandled:
+        listed = "；".join(
+            f"{item.dispute.number}（{'、'.join(f.rule_name for f in item.unhandled_flags)}）"
+            for item in unhandled[:MAX_LISTED]
+        )
+        more = f"等{len(unhandled)}件" if len(unhandled) > MAX_LISTED else f"共{len(unhandled)}件"
+        raise WorkflowError(
+            f"还有规则提示未处理，不能闭会：{listed}（{more}）。请按提示办理，或在该案件下填写不予处理的理由。"
+        )
+    meeting.status, meeting.closed_at = MeetingStatus.CLOSED, now or timezone.now()
+    meeting.minutes = minutes.freeze(meeting)
+    meeting.save(update_fields=["status", "closed_at", "minutes"])
+    return meeting
+
+
+# --- helpers -------------------------------------------------------------------------------------------------------
+
+
+def _lock_open(actor, meeting: Meeting) -> Meeting:
+    locked = (Meeting.objects.select_for_update(of=("self",)).select_related("division__parent", "convener")
+              .get(pk=meeting.pk))
+    if not can_write_meeting(actor, locked):
+        raise WorkflowError("只有本级例会召集单位的人员可以修改例会。")
+    if locked.status != MeetingStatus.OPEN:
+        raise WorkflowError("本次例会已闭会，会议记录不能再修改。")
+    return locked
+
+
+def _required(text, what, max_length):
+    text = (text or "").strip()
+    if not text:
+        raise WorkflowError(f"请填写{what}。")
+    if len(text) > max_length:
+        raise WorkflowError(f"{what}不能超过{max_length}字。")
+    return text
+
+
+def _name(user):
+    return (user.get_full_name() or user.username)[:32]
+

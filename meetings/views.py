@@ -1,0 +1,296 @@
+"""Meeting pages. Thin: load through the access helper, validate a form, call a service, redirect.
+
+Every meeting is loaded with `selectors.get_meeting_for_user` (outsiders 404, read-only roles 403 on writes); every
+case with `cases.selectors.get_case_for_user`; the agenda comes from `agenda.assemble` only.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+import audit
+from cases.models import Tier
+from cases.pagination import paginate
+from cases.selectors import get_case_for_user
+from cases.workflow import WorkflowError
+
+from . import agenda, minutes, selectors, services
+from .forms import AttendanceForm, MeetingEditForm, OpenMeetingForm, OverrideForm, ReviewForm
+from .models import Meeting, MeetingStatus
+
+
+@login_required
+@require_GET
+def meeting_list(request):
+    page = paginate(selectors.meeting_list(request.user), request.GET.get("page"))
+    position = selectors.convening(request.user)
+    this_week = None
+    if position:
+        this_week = selectors.meeting_of_week(position[1], selectors.Week.current())
+    return render(request, "meetings/meeting_list.html", {
+        "page": page, "can_open": position is not None, "this_week": this_week, "week": selectors.Week.current(),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_open(request):
+    """召开本周例会 for the user's own division; if it is already open, go to it (no duplicate)."""
+    position = selectors.convening(request.user)
+    if position is None:
+        raise PermissionDenied("您的角色不召开平安周例会。")
+    tier, division = position
+    existing = selectors.meeting_of_week(division, selectors.Week.current())
+    if existing:
+        messages.info(request, "本周例会已召开，已为您打开。")
+        return redirect(existing)
+    form = OpenMeetingForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting, created = services.open_meeting(actor=request.user, **form.cleaned_data)
+        except WorkflowError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, "已召开本周例会，议程已自动生成。" if created else "本周例会已召开，已为您打开。")
+            return redirect(meeting)
+    return render(request, "meetings/meeting_open.html", {
+        "form": form, "division": division, "tier_label": Tier(tier).label,
+        "week": selectors.Week.current(),
+    })
+
+
+@login_required
+@require_GET
+def meeting_detail(request, pk):
+    meeting = selectors.get_meeting_for_user(request.user, pk)
+    return _render_detail(request, meeting)
+
+
+def _render_detail(request, meeting, *, bound=None, status=200, **forms):
+    """The meeting page: an open meeting shows its agenda; a closed one its frozen minutes.
+
+    The agenda lists every item with its reasons, flags and saved review; the review form opens on the same page
+    for one item at a time (`?review=<case id>`, or `bound` = (case id, bound ReviewForm) to re-show one with its
+    errors) — a town agenda of 200 items with 200 full forms would be megabytes no phone can use."""
+    user = request.user
+    can_write = selectors.can_write_meeting(user, meeting)
+    context = {
+        "meeting": meeting, "can_write": can_write,
+        "heading": f"{minutes.meeting_place_name(meeting)}{meeting.iso_year}年第{meeting.iso_week}周平安周例会",
+        "attendees": list(meeting.attendance.all()),
+    }
+    if meeting.status == MeetingStatus.CLOSED:
+        context["minutes"] = minutes.for_viewer(user, meeting.minutes or {"items": [], "overrides": []})
+        return render(request, "meetings/meeting_detail.html", context, status=status)
+    ag = agenda.assemble(meeting, user=user)
+    if can_write:
+        open_pk, form = bound or (_int(request.GET.get("review")), None)
+        item = ag.item_for(open_pk) if open_pk else None
+        if item is not None:
+            item.review_form = form or _review_form(user, meeting, item, selectors.review_choices(meeting))
+        context.update({
+            "open_item": item,
+            "attendance_form": forms.get("attendance_form") or AttendanceForm(),
+            "edit_form": forms.get("edit_form") or MeetingEditForm(instance=meeting),
+        })
+    context["agenda"] = ag
+    return render(request, "meetings/meeting_detail.html", context, status=status)
+
+
+def _closed(request, meeting):
+    """Writes to a closed meeting go back to it with the reason (the services refuse them too)."""
+    if meeting.status == MeetingStatus.OPEN:
+        return None
+    messages.error(request, "本次例会已闭会，会议记录不能再修改。")
+    return redirect(meeting)
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _review_form(user, meeting, item, choices, data=None):
+    allowed = services.allowed_actions(user, item.dispute, item.pending_referral)
+    current = item.review.decision if item.review else None
+    initial = {"analysis": item.review.analysis} if item.review else {}
+    return ReviewForm(
+        data, decisions=services.available_decisions(meeting, allowed), current=current, choices=choices,
+        tier=meeting.tier, suggested_triggers=item.suggested_triggers, initial=initial,
+        auto_id=f"r{item.dispute.pk}_%s",
+    )
+
+
+def _item_url(meeting, dispute_pk=None, *, open_form=False):
+    if not dispute_pk:
+        return meeting.get_absolute_url()
+    return meeting.get_absolute_url() + (f"?review={dispute_pk}" if open_form else "") + f"#item-{dispute_pk}"
+
+
+@login_required
+@require_POST
+def meeting_edit(request, pk):
+    meeting = selectors.get_meeting_for_user(request.user, pk, write=True)
+    if closed := _closed(request, meeting):
+        return closed
+    form = MeetingEditForm(request.POST, instance=Meeting(pk=meeting.pk))
+    if form.is_valid():
+        try:
+            services.update_meeting(actor=request.user, meeting=meeting, **form.cleaned_data)
+        except WorkflowError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, "已保存会议信息。")
+            return redirect(meeting)
+    return _render_detail(request, meeting, edit_form=form)
+
+
+@login_required
+@require_POST
+def attendance_add(request, pk):
+    meeting = selectors.get_meeting_for_user(request.user, pk, write=True)
+    if closed := _closed(request, meeting):
+        return closed
+    form = AttendanceForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_attendee(actor=request.user, meeting=meeting, **form.cleaned_data)
+        except WorkflowError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, f"已登记参会人员：{form.cleaned_data['name']}。")
+            return redirect(meeting.get_absolute_url() + "#attendance")
+    return _render_detail(request, meeting, attendance_form=form)
+
+
+@login_required
+@require_POST
+def attendance_remove(request, pk, attendance_id):
+    meeting = selectors.get_meeting_for_user(request.user, pk, write=True)
+    if closed := _closed(request, meeting):
+        return closed
+    try:
+        services.remove_attendee(actor=request.user, meeting=meeting, attendance_id=attendance_id)
+    except WorkflowError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "已移除该参会人员。")
+    return redirect(meeting.get_absolute_url() + "#attendance")
+
+
+@login_required
+@require_POST
+def review(request, pk, number):
+    """研判: save the Review and carry out its decision (one transaction); a refusal shows on the item's form."""
+    meeting = selectors.get_meeting_for_user(request.user, pk, write=True)
+    dispute = get_case_for_user(request.user, number)
+    if closed := _closed(request, meeting):
+        return closed
+    ag = agenda.assemble(meeting, user=request.user)
+    item = ag.item_for(dispute.pk)
+    if item is None:
+        messages.error(request, f"{dispute.number} 不在本次例会的议程中。")
+        return redirect(meeting)
+    form = _review_form(request.user, meeting, item, selectors.review_choices(meeting), data=request.POST)
+    if form.is_valid():
+        try:
+            services.record_review(
+                actor=request.user, meeting=meeting, dispute=dispute, analysis=form.cleaned_data["analysis"],
+                decision=form.cleaned_data["decision"], **form.details(),
+            )
+        except WorkflowError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, f"已记录对 {dispute.number} 的研判。")
+            following = ag.next_unreviewed(after=dispute.pk)  # the meeting moves on to the next item
+            if following is not None:
+                return redirect(_item_url(meeting, following.dispute.pk, open_form=True))
+            return redirect(_item_url(meeting, dispute.pk))
+    return _render_detail(request, meeting, bound=(dispute.pk, form))
+
+
+@login_required
+@require_POST
+def override(request, pk, number):
+    """A rule flag the meeting decides not to act on, with the reason."""
+    meeting = selectors.get_meeting_for_user(request.user, pk, write=True)
+    if closed := _closed(request, meeting):
+        return closed
+    dispute = get_case_for_user(request.user, number)
+    form = OverrideForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写不予处理的理由。")
+        return redirect(_item_url(meeting, dispute.pk))
+    try:
+        services.override_flag(actor=request.user, meeting=meeting, dispute=dispute,
+                               rule_id=form.cleaned_data["rule_id"], reason=form.cleaned_data["reason"])
+    except WorkflowError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, f"已记录 {dispute.number} 的不予处理理由。")
+    return redirect(_item_url(meeting, dispute.pk))
+
+
+@login_required
+@require_POST
+def close(request, pk):
+    meeting = selectors.get_meeting_for_user(request.user, pk, write=True)
+    try:
+        services.close_meeting(actor=request.user, meeting=meeting)
+    except WorkflowError as e:
+        messages.error(request, str(e))
+        return redirect(meeting.get_absolute_url() + "#close")
+    messages.success(request, "已闭会，会议纪要已生成。")
+    return redirect(meeting)
+
+
+def _minutes_data(user, meeting):
+    if meeting.status == MeetingStatus.CLOSED and meeting.minutes:
+        data = meeting.minutes
+    else:
+        data = {**minutes.freeze(meeting), "draft": True}
+    return minutes.for_viewer(user, data)
+
+
+@login_required
+@require_GET
+def minutes_print(request, pk):
+    meeting = selectors.get_meeting_for_user(request.user, pk)
+    return render(request, "meetings/minutes_print.html", {
+        "meeting": meeting, "minutes": _minutes_data(request.user, meeting),
+    })
+
+
+@login_required
+@require_GET
+def minutes_docx(request, pk):
+    meeting = selectors.get_meeting_for_user(request.user, pk)
+    data = _minutes_data(request.user, meeting)
+    audit.record(request, action="export", obj=meeting, label=data["title"][:200],
+                 detail=f"导出会议纪要（Word），{len(data['items'])}件研判事项")
+    return HttpResponse(
+        minutes.build_docx(data),
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        headers={"Content-Disposition": content_disposition_header(True, f"{data['title']}.docx")},
+    )
+
+
+@login_required
+@require_GET
+def compliance(request):
+    """本周例会召开情况: ?week=2026-W48; a bad week falls back to this week with a message (never an error page)."""
+    week, bad_week = selectors.Week.current(), False
+    if request.GET.get("week"):
+        parsed = selectors.parse_week(request.GET["week"])
+        week, bad_week = (parsed, False) if parsed else (week, True)
+    data = selectors.compliance_for(request.user, week)
+    return render(request, "meetings/compliance.html", {
+        "data": data, "week": week, "bad_week": bad_week, "previous": week.shift(-1), "next": week.shift(1),
+        "is_current": week == selectors.Week.current(),
+    })

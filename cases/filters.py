@@ -1,5 +1,7 @@
 """The case list's filters. The queryset handed in is already `cases_visible_to(user)`."""
 
+import re
+
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
@@ -7,7 +9,12 @@ from django.db.models import Exists, OuterRef, Q
 from org.jurisdiction import prefix_of
 from org.models import Division
 
+from . import crypto
 from .models import Category, Dispute, Party, Risk, Source, Status
+
+
+# A typed 18-character ID number (spaces allowed, lower-case x accepted).
+ID_NUMBER_QUERY = re.compile(r"^(?:\d\s*){17}[\dXx]$")
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):
@@ -23,7 +30,7 @@ class StableOrderingFilter(django_filters.OrderingFilter):
 class DisputeFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label="关键词", method="filter_keyword",
-        widget=forms.TextInput(attrs={"placeholder": "编号、标题或当事人姓名", "type": "search"}),
+        widget=forms.TextInput(attrs={"placeholder": "编号、标题、当事人姓名或身份证号", "type": "search"}),
     )
     status = django_filters.ChoiceFilter(label="状态", choices=Status.choices, empty_label="全部状态")
     category = django_filters.ChoiceFilter(label="类别", choices=Category.choices, empty_label="全部类别")
@@ -68,7 +75,12 @@ class DisputeFilter(django_filters.FilterSet):
             return queryset
         # Exists() rather than a join: no duplicate rows, so no DISTINCT and no COUNT over DISTINCT.
         party = Party.objects.filter(dispute=OuterRef("pk"), name__contains=value)
-        return queryset.filter(Q(number__icontains=value) | Q(title__contains=value) | Exists(party))
+        match = Q(number__icontains=value) | Q(title__contains=value) | Exists(party)
+        if ID_NUMBER_QUERY.match(value):
+            # ID numbers are encrypted: exact match on the keyed hash (index party_id_hash), never LIKE.
+            by_id = Party.objects.filter(dispute=OuterRef("pk"), id_hash__in=crypto.id_hash_candidates(value))
+            match |= Exists(by_id)
+        return queryset.filter(match)
 
     def filter_division(self, queryset, name, value):
         return queryset.filter(village__code__startswith=prefix_of(value.code, value.level))

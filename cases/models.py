@@ -2,9 +2,13 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import GreaterThanOrEqual
 from django.urls import reverse
 
 from org.models import Division, Unit
+
+from .fields import BlindIndexField, EncryptedTextField
 
 
 class Category(models.TextChoices):
@@ -185,9 +189,13 @@ class Party(models.Model):
     role = models.CharField("身份", max_length=12, choices=PartyRole.choices, default=PartyRole.APPLICANT)
     name = models.CharField("姓名", max_length=32)
     sex = models.CharField("性别", max_length=1, choices=Sex.choices)
-    id_number = models.CharField("身份证号", max_length=18, blank=True)
-    phone = models.CharField("联系电话", max_length=20, blank=True)
-    address = models.CharField("住址", max_length=100, blank=True)
+    # Encrypted at rest (cases/fields.py, docs/pii.md); shown masked, in full only through the logged reveal page.
+    id_number = EncryptedTextField("身份证号", max_length=18, blank=True)
+    phone = EncryptedTextField("联系电话", max_length=20, blank=True)
+    address = EncryptedTextField("住址", max_length=100, blank=True)
+    id_hash = BlindIndexField(
+        "身份证号检索码", source="id_number", help_text="身份证号的带密钥哈希，仅用于按身份证号精确查找。"
+    )
     village = models.ForeignKey(
         Division, verbose_name="居住村/社区", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
         limit_choices_to={"level": "village"}, help_text="与纠纷发生地不同村时填写，用于判断是否跨村、跨镇街。",
@@ -197,10 +205,21 @@ class Party(models.Model):
         verbose_name = "当事人"
         verbose_name_plural = "当事人"
         ordering = ["dispute_id", "id"]
-        indexes = [models.Index(fields=["name"], name="party_name")]
+        indexes = [
+            models.Index(fields=["name"], name="party_name"),
+            # The case list's exact search by ID number (cases/filters.py filter_keyword); parties without one
+            # are left out of the index.
+            models.Index(fields=["id_hash"], name="party_id_hash", condition=~models.Q(id_hash="")),
+        ]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, update_fields=None, **kwargs):
+        # id_hash follows id_number (BlindIndexField.pre_save), also on a partial save.
+        if update_fields is not None and "id_number" in update_fields:
+            update_fields = {*update_fields, "id_hash"}
+        super().save(*args, update_fields=update_fields, **kwargs)
 
 
 class EventKind(models.TextChoices):
@@ -233,6 +252,7 @@ class EventKind(models.TextChoices):
     SUPERVISION_CLOSED = "supervision_closed", "督办办结"
     SUPERVISION_OVERDUE = "supervision_overdue", "督办逾期，提级到县"
     FLAG_OVERRIDDEN = "flag_overridden", "规则提示不予处理（已说明理由）"
+    ATTACHED = "attached", "上传附件"
 
 
 class CaseEvent(models.Model):
@@ -615,3 +635,87 @@ class EscalationRule(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Personal information: reveal log and case attachments (docs/pii.md). Both are append-only evidence.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class PiiReveal(models.Model):
+    """One "查看完整信息" of a party: who, why, when. Evidence for 个人信息保护法 and the per-user hourly limit."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="查看人", on_delete=models.PROTECT, related_name="+"
+    )
+    party = models.ForeignKey(Party, verbose_name="当事人", on_delete=models.PROTECT, related_name="reveals")
+    reason = models.CharField("查看理由", max_length=200)
+    at = models.DateTimeField("查看时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "完整信息查看记录"
+        verbose_name_plural = "完整信息查看记录"
+        ordering = ["-at", "-id"]
+        indexes = [
+            # The rate limit counts one user's reveals in the last hour (cases/pii.py reveal_party_pii).
+            models.Index(fields=["user", "at"], name="piireveal_user_at"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=GreaterThanOrEqual(Length("reason"), 4), name="piireveal_reason_at_least_4_chars"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} 查看 {self.party_id}"
+
+
+class AttachmentKind(models.TextChoices):
+    PHOTO = "photo", "现场照片"
+    AGREEMENT = "agreement", "调解协议扫描件"
+    OTHER = "other", "其他材料"
+
+
+class AttachmentType(models.TextChoices):
+    JPEG = "image/jpeg", "JPEG 图片"
+    PNG = "image/png", "PNG 图片"
+    PDF = "application/pdf", "PDF 文档"
+
+
+class Attachment(models.Model):
+    """A photo or scanned document of a case. Stored outside any public URL under a random name
+    (cases/attachments.py); served only through a jurisdiction-checked view; never deleted."""
+
+    dispute = models.ForeignKey(Dispute, verbose_name="纠纷", on_delete=models.PROTECT, related_name="attachments")
+    kind = models.CharField("类别", max_length=12, choices=AttachmentKind.choices)
+    original_name = models.CharField("文件名", max_length=100, help_text="上传时的文件名（已去除路径），仅用于显示。")
+    stored_name = models.CharField("存储名", max_length=32, unique=True, editable=False)
+    content_type = models.CharField("文件类型", max_length=32, choices=AttachmentType.choices)
+    size = models.PositiveIntegerField("大小（字节）")
+    sha256 = models.CharField("SHA-256", max_length=64, help_text="所存文件（图片为去除EXIF后重新编码的文件）的摘要。")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "案件附件"
+        verbose_name_plural = "案件附件"
+        ordering = ["uploaded_at", "id"]
+        constraints = [
+            # Random uuid4 hex only: no user-supplied text ever reaches a file path.
+            models.CheckConstraint(condition=models.Q(stored_name__regex=r"^[0-9a-f]{32}$"),
+                                   name="attachment_stored_name_random_hex"),
+            models.CheckConstraint(
+                condition=models.Q(content_type__in=["image/jpeg", "image/png", "application/pdf"]),
+                name="attachment_content_type_allowed",
+            ),
+            models.CheckConstraint(condition=models.Q(size__gte=1), name="attachment_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.original_name
+
+    @property
+    def is_image(self):
+        return self.content_type in (AttachmentType.JPEG, AttachmentType.PNG)

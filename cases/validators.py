@@ -65,3 +65,15 @@ def mask_phone(value: str) -> str:
         return "*" * len(digits)
     area = value.split("-")[0] if "-" in value else digits[:4]
     return area + "-" + "*" * max(len(digits) - len(area) - 4, 1) + digits[-4:]
+
+
+_ADDRESS_PLACE = re.compile(r"^.*?(?:村|社区|居委会|小区)")
+
+
+def mask_address(value: str) -> str:
+    """嘉祥街道刘山村东街88号 → 嘉祥街道刘山村****: the village or community stays, house details do not."""
+    if not value:
+        return ""
+    m = _ADDRESS_PLACE.match(value)
+    kept = m.group(0) if m and len(m.group(0)) < len(value) else value[: min(4, len(value) // 2)]
+    return kept + "****"

@@ -16,10 +16,19 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $(STAMP)
 
 .env:
-	@printf 'DEBUG=true\nSECRET_KEY=dev-%s\n' "$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(40))')" > .env
-	@echo "已创建本地开发用 .env（DEBUG=true，随机 SECRET_KEY）。生产环境请按 .env.example 配置。"
+	@printf 'DEBUG=true\nSECRET_KEY=dev-%s\nFIELD_ENCRYPTION_KEY=%s\n' \
+		"$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(40))')" \
+		"$$($(PY) -c 'import base64,os; print(base64.b64encode(os.urandom(32)).decode())')" > .env
+	@echo "已创建本地开发用 .env（DEBUG=true，随机 SECRET_KEY，随机当事人信息加密密钥 FIELD_ENCRYPTION_KEY，均写在 .env 中）。生产环境请按 .env.example 配置。"
 
-migrate: $(STAMP) .env
+# An .env from before encryption gets its development key added once (the key must then stay: it decrypts the data).
+.PHONY: field-key
+field-key: .env
+	@grep -q '^FIELD_ENCRYPTION_KEY=' .env || { \
+		printf 'FIELD_ENCRYPTION_KEY=%s\n' "$$($(PY) -c 'import base64,os; print(base64.b64encode(os.urandom(32)).decode())')" >> .env; \
+		echo "已在 .env 中写入本地开发用 FIELD_ENCRYPTION_KEY（当事人信息加密密钥）。丢失此密钥，本地库中的身份证号、电话、住址将无法解密。"; }
+
+migrate: $(STAMP) field-key
 	$(BIN)/python manage.py migrate --noinput
 
 demo: migrate
@@ -37,10 +46,10 @@ browser-deps:
 		|| echo "!!! 无法安装 chromium（见 /tmp/jiaxiang-apt.log），浏览器测试将跳过"; \
 	else echo "!!! 不是 root 或没有 apt-get：浏览器测试将跳过"; fi
 
-test: $(STAMP) .env browser-deps
+test: $(STAMP) field-key browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP) .env
+bench: $(STAMP) field-key
 	$(BIN)/python manage.py seed_benchmark
 	$(BIN)/python manage.py benchmark
 

@@ -71,3 +71,57 @@ def case_list(user) -> QuerySet:
     return cases_visible_to(user).select_related("village", "holder_division", "holder_unit").prefetch_related(
         Prefetch("parties", queryset=Party.objects.only("id", "dispute_id", "name", "role"))
     )
+
+
+# --- Workflow records, 我的包案, 待签收 (read by cases/views_actions.py) -------------------------------------------
+
+
+def case_workflow_records(dispute: Dispute) -> dict:
+    """The case page's 四定, 三包, hops, warnings, visits and supervisions: six queries, however many rows.
+
+    The caller has already loaded `dispute` through `get_case_for_user`, so jurisdiction is settled."""
+    return {
+        "assignments": list(dispute.assignments.select_related(
+            "lead_leader", "responsible_person", "responsible_unit", "created_by").order_by("-active", "-created_at")),
+        "duty_logs": list(dispute.duty_logs.select_related("actor").order_by("on_date", "id")),
+        "referrals": list(dispute.referrals.select_related(
+            "from_division", "to_division", "to_unit", "created_by", "decided_by").order_by("created_at", "id")),
+        "warnings": list(dispute.warnings.select_related("division", "raised_by").order_by("-raised_at", "-id")),
+        "visits": list(dispute.visits.select_related("visitor").order_by("visited_on", "id")),
+        "supervisions": list(dispute.supervisions.select_related("division").order_by("-opened_at", "-id")),
+    }
+
+
+def my_assignments(user) -> QuerySet:
+    """我的包案: active 四定 where `user` is the lead leader or the responsible person, on cases they may see and
+    that are still being worked on (open, or resolved and awaiting 回访/结案); nearest deadline first.
+
+    The two partial indexes `assignment_active_leader` / `assignment_active_person` serve the OR."""
+    return (
+        Assignment.objects.filter(Q(lead_leader=user) | Q(responsible_person=user), active=True)
+        .filter(dispute__in=cases_visible_to(user).exclude(status__in=CLOSED_FOR_EDIT).values("pk"))
+        .select_related("dispute", "responsible_unit")
+        .order_by("deadline", "id")
+    )
+
+
+def referral_inbox(user) -> QuerySet:
+    """待签收: referrals waiting for the user's division — town roles for their town, the county centre for the
+    county — oldest first. Other roles get PermissionDenied. Served by the `referral_pending_inbox` index."""
+    from .models import ReferralKind, ReferralStatus  # kept local: this section only appends to the module
+
+    m = membership_of(user)
+    if m is not None and m.role in TOWN_ROLES:
+        to_tier = Tier.TOWN
+    elif m is not None and m.role == Role.COUNTY_CENTRE:
+        to_tier = Tier.COUNTY
+    else:
+        raise PermissionDenied("只有镇街和县社会治理协调中心的工作人员有待签收事项。")
+    return (
+        Referral.objects.filter(
+            status=ReferralStatus.PENDING, kind=ReferralKind.REFER, to_division_id=m.division_id, to_tier=to_tier,
+            dispute__in=cases_visible_to(user).values("pk"),
+        )
+        .select_related("dispute", "from_division", "created_by")
+        .order_by("created_at", "id")
+    )

@@ -8,12 +8,12 @@ from django.views.decorators.http import require_http_methods
 from org.models import CASE_WRITER_ROLES, Level
 from org.selectors import divisions_within, membership_of, villages_within
 
-from . import selectors, services
+from . import attachments, pii, selectors, services, views_actions
 from .filters import DisputeFilter
 from .forms import DisputeCreateForm, DisputeEditForm, PartyFormSet
 from .models import OPEN_STATUSES, Dispute, Risk
 from .pagination import paginate
-from .validators import mask_id_number, mask_phone
+from .validators import mask_address, mask_id_number, mask_phone
 
 
 def _writer_membership(user):
@@ -72,9 +72,16 @@ def dispute_detail(request, number):
     for p in parties:
         p.id_masked = mask_id_number(p.id_number)
         p.phone_masked = mask_phone(p.phone)
+        p.address_masked = mask_address(p.address)
+    records = selectors.case_workflow_records(dispute)
     return render(request, "cases/dispute_detail.html", {
-        "case": dispute, "parties": parties, "events": events,
+        "case": dispute, "parties": parties, "events": events, "records": records,
+        "actions": views_actions.action_links(request.user, dispute, records=records),
         "can_edit": selectors.can_edit_case(request.user, dispute),
+        "can_reveal_pii": pii.can_reveal_pii(request.user, dispute),
+        "attachments": attachments.attachments_of(dispute),
+        "can_attach": attachments.can_attach(request.user, dispute),
+        "attachment_form": attachments.AttachmentForm(),
     })
 
 

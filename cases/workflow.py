@@ -16,7 +16,7 @@ from org.jurisdiction import is_within
 from org.models import Division, Role, Unit, UnitKind
 from org.selectors import membership_of
 
-from .deadlines import deadline_for
+from .deadlines import deadline_for, purpose_for
 from .models import (
     Assignment, CaseEvent, DeadlinePurpose, Dispute, DutyKind, DutyLog, EventKind, Outcome, Referral, ReferralKind,
     ReferralStatus, Status, SupervisionStatus, Tier, Visit, Warning, WarningLevel, WarningStatus, WarningTarget,
@@ -182,17 +182,11 @@ def start_handling(*, actor, dispute, note="", meeting=None) -> Dispute:
     _check("start", actor, case)
     old = _set_status(case, Status.IN_PROGRESS)
     if case.deadline is None:
-        case.deadline, _ = deadline_for(case, _settle_purpose(case))
+        case.deadline, _ = deadline_for(case, purpose_for(case))
     _save(case, "status", "deadline")
     _event(case, actor, EventKind.STARTED, meeting=meeting, field="状态", old=old, new=case.get_status_display(),
            note=note.strip())
     return case
-
-
-def _settle_purpose(case):
-    if case.holder_unit_id:
-        return DeadlinePurpose.TRANSFER
-    return DeadlinePurpose.ASSIGNMENT if case.tier == Tier.TOWN else DeadlinePurpose.SETTLE
 
 
 @transaction.atomic
@@ -292,7 +286,7 @@ def accept_referral(*, actor, dispute, note="", meeting=None) -> Dispute:
     old_tier, old_holder = case.get_tier_display(), str(case.holder_division)
     old = _set_status(case, Status.IN_PROGRESS)
     case.tier, case.holder_division, case.holder_unit = referral.to_tier, referral.to_division, None
-    case.deadline, _ = deadline_for(case, _settle_purpose(case))
+    case.deadline, _ = deadline_for(case, purpose_for(case))
     _save(case, "status", "tier", "holder_division", "holder_unit", "deadline")
     Assignment.objects.filter(dispute=case, active=True).update(active=False)
     _event(case, actor, EventKind.ACCEPTED, meeting=meeting, field="层级",
@@ -508,7 +502,7 @@ def reopen(*, actor, dispute, reason: str, meeting=None) -> Dispute:
     old = _set_status(case, Status.IN_PROGRESS)
     case.reopen_count += 1
     case.outcome, case.resolved_at, case.closed_at = "", None, None
-    case.deadline, _ = deadline_for(case, _settle_purpose(case))
+    case.deadline, _ = deadline_for(case, purpose_for(case))
     _save(case, "status", "reopen_count", "outcome", "resolved_at", "closed_at", "deadline")
     _event(case, actor, EventKind.REOPENED, meeting=meeting, field="状态", old=old, new=case.get_status_display(),
            note=f"第{case.reopen_count}次反复：{reason}")

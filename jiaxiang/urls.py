@@ -13,5 +13,8 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("cases/", include("cases.urls")),
+    path("meetings/", include("meetings.urls")),
+    path("warnings/", include("cases.urls_warnings")),
+    path("supervision/", include("cases.urls_supervision")),
     path("admin/", admin.site.urls),
 ]

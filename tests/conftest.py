@@ -3,6 +3,7 @@
 Villages A (刘山村) and B (唐庄村) are in town X (嘉祥街道); village C (东纸坊村) is in town Y (纸坊镇).
 """
 
+import base64
 import datetime
 import itertools
 
@@ -125,3 +126,12 @@ def make_case(db):
 def fast_password_hashing(settings):
     """Tests create many users; the production PBKDF2 cost would dominate the suite's run time."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def field_encryption_key(settings, tmp_path):
+    """A fixed test key for encrypted party fields (never a real one), and attachments in a temporary folder."""
+    settings.FIELD_ENCRYPTION_KEY = base64.b64encode(b"test-only-key-32-bytes-long!!!!!").decode()
+    settings.FIELD_ENCRYPTION_OLD_KEYS = []
+    settings.FIELD_HASH_KEY = ""
+    settings.ATTACHMENT_ROOT = tmp_path / "attachments"

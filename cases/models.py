@@ -252,6 +252,7 @@ class EventKind(models.TextChoices):
     SUPERVISION_CLOSED = "supervision_closed", "督办办结"
     SUPERVISION_OVERDUE = "supervision_overdue", "督办逾期，提级到县"
     FLAG_OVERRIDDEN = "flag_overridden", "规则提示不予处理（已说明理由）"
+    EDIT_CONFLICT = "edit_conflict", "修改冲突（未保存的修改已留存）"
     ATTACHED = "attached", "上传附件"
 
 

@@ -11,7 +11,11 @@ from .numbering import reserve_numbers
 
 
 class CaseConflict(Exception):
-    """The case changed since the user loaded it (stale version)."""
+    """The case changed since the user loaded it (stale version). `current` is the case as it is now."""
+
+    def __init__(self, current):
+        super().__init__("stale version")
+        self.current = current
 
 
 def _event(dispute, actor, kind, *, field="", old="", new="", note=""):
@@ -79,3 +83,24 @@ def update_dispute(*, actor, dispute: Dispute, version: int, fields: dict, risk:
         locked.save(update_fields=[*changed, "version", "updated_at"])
         locked.refresh_from_db(fields=["version"])
     return locked
+
+
+@transaction.atomic
+def record_edit_conflict(*, actor, dispute: Dispute, version: int, fields: dict, risk: str) -> list[dict]:
+    """Keep a refused stale edit on the timeline (nothing typed is lost) and return the field-by-field comparison.
+
+    Called after `update_dispute` raised CaseConflict; the user's values are stored in one EDIT_CONFLICT event."""
+    current = Dispute.objects.get(pk=dispute.pk)
+    proposed = {**fields, "risk": risk}
+    rows = []
+    for field in (*EDITABLE_FIELDS, "risk"):
+        if field not in proposed:
+            continue
+        probe = Dispute(**{field: proposed[field]})
+        mine, theirs = _display(probe, field), _display(current, field)
+        if str(mine) != str(theirs):
+            rows.append({"label": Dispute._meta.get_field(field).verbose_name, "mine": mine, "theirs": theirs})
+    note = "；".join(f"{r['label']}：{r['mine']}" for r in rows) or "与当前内容相同"
+    _event(current, actor, EventKind.EDIT_CONFLICT, old=f"第{version}版", new=f"当前第{current.version}版",
+           note=f"该修改基于旧版本，未覆盖他人的修改。提交的内容：{note}")
+    return rows

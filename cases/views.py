@@ -97,8 +97,19 @@ def dispute_edit(request, number):
                 actor=request.user, dispute=dispute, version=form.cleaned_data["version"], fields=fields,
                 risk=form.cleaned_data["risk"], risk_reason=form.cleaned_data["risk_reason"],
             )
-        except services.CaseConflict:
-            form.add_error(None, "保存失败：您打开页面后，其他人已修改了该案件。请刷新页面查看最新内容后再修改。")
+        except services.CaseConflict as conflict:
+            rows = services.record_edit_conflict(
+                actor=request.user, dispute=dispute, version=form.cleaned_data["version"], fields=fields,
+                risk=form.cleaned_data["risk"],
+            )
+            # Offer the user's own values again on top of the current version; nothing they typed is lost.
+            retry = DisputeEditForm(instance=conflict.current, initial={
+                **{k: form.cleaned_data[k] for k in (*services.EDITABLE_FIELDS, "risk", "risk_reason")},
+                "version": conflict.current.version,
+            })
+            return render(request, "cases/dispute_conflict.html", {
+                "case": conflict.current, "rows": rows, "form": retry,
+            }, status=409)
         else:
             messages.success(request, "已保存修改。")
             return redirect(dispute)

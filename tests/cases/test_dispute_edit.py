@@ -46,18 +46,31 @@ def test_risk_change_needs_a_reason_and_is_recorded(client, make_case, secretary
 
 
 @pytest.mark.django_db
-def test_stale_edit_is_refused_and_loses_nothing(client, make_case, secretary_a, make_user):
+def test_stale_edit_shows_the_conflict_page_and_both_edits_survive(client, make_case, secretary_a, make_user):
     case = make_case(secretary_a, VILLAGE_A)
     colleague = make_user("grid_worker", VILLAGE_A)
     url = reverse("cases:edit", args=[case.number])
-    stale = edit_data(case, title="我的修改")
+    stale = edit_data(case, title="我的修改", description="我补充的情况")
     client.force_login(colleague)
     client.post(url, edit_data(case, title="同事先保存"))
     client.force_login(secretary_a)
     response = client.post(url, stale)
-    assert response.status_code == 200 and "其他人已修改" in response.content.decode()
+    body = response.content.decode()
+    assert response.status_code == 409 and "修改冲突" in body
+    assert "同事先保存" in body and "我的修改" in body and "我补充的情况" in body  # both versions side by side
     case.refresh_from_db()
-    assert case.title == "同事先保存"
+    assert case.title == "同事先保存" and case.version == 2
+    timeline = client.get(case.get_absolute_url()).content.decode()
+    assert "同事先保存" in timeline  # the colleague's edit
+    conflict = CaseEvent.objects.get(dispute=case, kind="edit_conflict")
+    assert conflict.actor == secretary_a and "我的修改" in conflict.note and "我补充的情况" in conflict.note
+    assert "我的修改" in timeline
+    # The retry form carries the user's values on the current version: saving it now succeeds.
+    retry = response.context["form"]
+    assert retry.initial["title"] == "我的修改" and retry.initial["version"] == 2
+    assert client.post(url, edit_data(case, title="我的修改", version=2)).status_code == 302
+    case.refresh_from_db()
+    assert case.title == "我的修改"
 
 
 @pytest.mark.django_db

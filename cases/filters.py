@@ -12,7 +12,6 @@ from org.models import Division
 from . import crypto
 from .models import Category, Dispute, Party, Risk, Source, Status
 
-
 # A typed 18-character ID number (spaces allowed, lower-case x accepted).
 ID_NUMBER_QUERY = re.compile(r"^(?:\d\s*){17}[\dXx]$")
 

@@ -17,7 +17,14 @@ from org.selectors import membership_of
 
 from .deadlines import deadline_for, end_of_day
 from .models import (
-    DeadlinePurpose, DutyKind, Outcome, Satisfaction, Tier, WarningLevel, WarningStatus, WarningTarget,
+    DeadlinePurpose,
+    DutyKind,
+    Outcome,
+    Satisfaction,
+    Tier,
+    WarningLevel,
+    WarningStatus,
+    WarningTarget,
     WarningTrigger,
 )
 from .workflow import COUNTY_CODE

@@ -18,8 +18,25 @@ from org.selectors import membership_of
 
 from .deadlines import deadline_for, purpose_for
 from .models import (
-    Assignment, CaseEvent, DeadlinePurpose, Dispute, DutyKind, DutyLog, EventKind, Outcome, Referral, ReferralKind,
-    ReferralStatus, Status, SupervisionStatus, Tier, Visit, Warning, WarningLevel, WarningStatus, WarningTarget,
+    Assignment,
+    CaseEvent,
+    DeadlinePurpose,
+    Dispute,
+    DutyKind,
+    DutyLog,
+    EventKind,
+    Outcome,
+    Referral,
+    ReferralKind,
+    ReferralStatus,
+    Status,
+    SupervisionStatus,
+    Tier,
+    Visit,
+    Warning,
+    WarningLevel,
+    WarningStatus,
+    WarningTarget,
     WarningTrigger,
 )
 from .selectors import cases_visible_to
@@ -341,7 +358,7 @@ def transfer_to_unit(*, actor, dispute, unit: Unit, reason: str, meeting=None) -
         status=ReferralStatus.ACCEPTED, decided_by=actor, decided_at=timezone.now(), meeting=meeting,
         created_by=actor,
     )
-    old = _set_status(case, Status.IN_PROGRESS)
+    _set_status(case, Status.IN_PROGRESS)
     case.holder_unit, case.deadline = unit, deadline
     _save(case, "status", "holder_unit", "deadline")
     _event(case, actor, EventKind.TRANSFERRED, meeting=meeting, field="承办单位", old=old_holder,

@@ -118,7 +118,7 @@ def _db_snapshot(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         if not Division.objects.exists():  # a transactional test elsewhere already flushed it
             warnings.warn("browser tests: the test database was already flushed; snapshot rebuilt from "
-                          "load_divisions + seed_reference only (rows seeded by data migrations are missing)")
+                          "load_divisions + seed_reference only (rows seeded by data migrations are missing)", stacklevel=2)
             with open(os.devnull, "w") as null:
                 call_command("load_divisions", verbosity=0, stdout=null)
                 call_command("seed_reference", stdout=null)

@@ -8,7 +8,15 @@ from django.utils import timezone
 
 from cases import workflow
 from cases.models import (
-    Assignment, CaseEvent, Dispute, DutyLog, Referral, ReferralStatus, Status, Tier, Warning,
+    Assignment,
+    CaseEvent,
+    Dispute,
+    DutyLog,
+    Referral,
+    ReferralStatus,
+    Status,
+    Tier,
+    Warning,
 )
 from cases.workflow import WorkflowError
 from org.models import Role, Unit

@@ -19,8 +19,21 @@ from django.utils import timezone
 
 from cases import selectors, workflow
 from cases.models import (
-    Assignment, CaseEvent, Dispute, DutyLog, EscalationAction, EscalationRule, Referral, ReferralKind,
-    ReferralStatus, Status, Supervision, Tier, Visit, Warning, WarningStatus,
+    Assignment,
+    CaseEvent,
+    Dispute,
+    DutyLog,
+    EscalationAction,
+    EscalationRule,
+    Referral,
+    ReferralKind,
+    ReferralStatus,
+    Status,
+    Supervision,
+    Tier,
+    Visit,
+    Warning,
+    WarningStatus,
 )
 from cases.views_actions import ACTIONS
 from org.models import Division, Role, Unit

@@ -286,7 +286,7 @@ def refer_up(*, actor, dispute, reason: str, meeting=None) -> Referral:
     old = _set_status(case, Status.REFERRED)
     _save(case, "status")
     _event(case, actor, EventKind.REFERRED, meeting=meeting, field="状态", old=old, new=case.get_status_display(),
-           note=f"{case.holder_division} → {to_division}：{reason}")
+           note=f"{case.holder_division.short_name} → {to_division.short_name}：{reason}")
     return referral
 
 
@@ -300,14 +300,14 @@ def accept_referral(*, actor, dispute, note="", meeting=None) -> Dispute:
     referral.status, referral.decided_by, referral.decided_at = ReferralStatus.ACCEPTED, actor, timezone.now()
     referral.decision_note = note.strip()
     referral.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    old_tier, old_holder = case.get_tier_display(), str(case.holder_division)
+    old_tier, old_holder = case.get_tier_display(), case.holder_division.short_name
     old = _set_status(case, Status.IN_PROGRESS)
     case.tier, case.holder_division, case.holder_unit = referral.to_tier, referral.to_division, None
     case.deadline, _ = deadline_for(case, purpose_for(case))
     _save(case, "status", "tier", "holder_division", "holder_unit", "deadline")
     Assignment.objects.filter(dispute=case, active=True).update(active=False)
     _event(case, actor, EventKind.ACCEPTED, meeting=meeting, field="层级",
-           old=f"{old_tier}·{old_holder}（{old}）", new=f"{case.get_tier_display()}·{case.holder_division}",
+           old=f"{old_tier}·{old_holder}（{old}）", new=f"{case.get_tier_display()}·{case.holder_division.short_name}",
            note=note.strip())
     return case
 
@@ -334,7 +334,7 @@ def return_referral(*, actor, dispute, reason: str, meeting=None) -> Dispute:
     old = _set_status(case, Status.IN_PROGRESS)
     _save(case, "status")
     _event(case, actor, EventKind.RETURNED, meeting=meeting, field="状态", old=old, new=case.get_status_display(),
-           note=f"{referral.to_division}退回{referral.from_division}：{reason}")
+           note=f"{referral.to_division.short_name}退回{referral.from_division.short_name}：{reason}")
     return case
 
 
@@ -486,6 +486,8 @@ def close_case(*, actor, dispute, note: str = "", meeting=None) -> Dispute:
     _check("close", actor, case)
     if not (case.visits.exists() or case.duty_logs.filter(kind=DutyKind.FEEDBACK).exists()):
         raise WorkflowError("结案前须完成回访或包反馈。")
+    if case.warnings.filter(status=WarningStatus.OPEN).exists():
+        raise WorkflowError("结案前请先解除该案件的预警（写明解除理由）。")
     if case.visits.filter(relapse_signs=True).exists() and not note.strip():
         raise WorkflowError("回访发现反复苗头，结案须写明理由。")
     old = _set_status(case, Status.CLOSED)

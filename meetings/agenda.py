@@ -44,6 +44,7 @@ from cases.models import (
     OPEN_STATUSES,
     RISK_RANK,
     Assignment,
+    EscalationAction,
     Referral,
     ReferralKind,
     ReferralStatus,
@@ -68,8 +69,8 @@ ACTIVE = "active"
 REVIEWED = "reviewed"
 
 GROUPS = [
-    (NEW, "新登记"),
     (PENDING, "待签收"),
+    (NEW, "新登记"),
     (OVERDUE, "已逾期"),
     (DUE_SOON, "三日内到期"),
     (SERIOUS, "红橙风险"),
@@ -222,10 +223,10 @@ def assemble(meeting: Meeting, *, user=None, now=None) -> Agenda:
 def _groups(d, meeting, since, referral) -> list[str]:
     is_open = d.status in OPEN_STATUSES
     groups = []
-    if d.created_at > since:
-        groups.append(NEW)
     if referral is not None and referral.to_division_id == meeting.division_id:
         groups.append(PENDING)
+    if d.created_at > since:
+        groups.append(NEW)
     if d.is_overdue:
         groups.append(OVERDUE)
     if d.is_due_soon:
@@ -257,6 +258,8 @@ def _attach_flags_reviews_overrides(meeting, items, now):
         overrides.setdefault(o.dispute_id, {})[o.rule_id] = o
     for item in items:
         pk = item.dispute.pk
-        item.flags = flags.get(pk, [])
+        # A village can only refer up: flags asking for a warning or a county notice belong to the town's agenda.
+        item.flags = [f for f in flags.get(pk, [])
+                      if meeting.tier != Tier.VILLAGE or f.action == EscalationAction.REFER_UP]
         item.review = reviews.get(pk)
         item.overrides = overrides.get(pk, {})

@@ -162,6 +162,9 @@ def record_review(*, actor, meeting: Meeting, dispute, analysis: str, decision: 
         HANDLERS[decision](actor=actor, meeting=meeting, case=case, analysis=analysis, details=details)
     if review is None:
         review = Review(meeting=meeting, dispute=case)
+    elif review.decision != decision:
+        # A second decision on the same case at the same meeting: keep the earlier analysis in the minutes.
+        analysis = f"{review.analysis}\n【{_decision_label(decision)}】{analysis}"[:4000]
     review.analysis, review.decision, review.decided_by = analysis, decision, actor
     review.save()
     return review

@@ -135,7 +135,14 @@ def town_resolved_with_warning(w):
 
 
 def town_closed_with_warning(w):
-    return workflow.close_case(actor=w.town_x, dispute=town_resolved_with_warning(w))
+    """A closed case whose warning is open again (closing requires the warning closed first, so force it)."""
+    case = town_resolved_with_warning(w)
+    ids = list(case.warnings.filter(status=WarningStatus.OPEN).values_list("pk", flat=True))
+    for pk in ids:
+        workflow.close_warning(actor=w.town_x, dispute=case, warning_id=pk, note="风险消除")
+    case = workflow.close_case(actor=w.town_x, dispute=fresh(case))
+    Warning.objects.filter(pk__in=ids).update(status=WarningStatus.OPEN, closed_at=None)
+    return fresh(case)
 
 
 def referred_to_county(w):

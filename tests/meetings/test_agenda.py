@@ -133,7 +133,7 @@ EXPECTED_TOWN = {
     "new": [NEW],
     "referred_up": [ACTIVE],
     "pending": [PENDING],
-    "pending_new": [NEW, PENDING],
+    "pending_new": [PENDING, NEW],
 }
 
 
@@ -151,8 +151,8 @@ def test_town_agenda_contains_exactly_the_selected_cases_with_their_reasons(town
     # Each case once, under its first group; sections in the fixed order.
     listed = [item.dispute.number for _, _, items in result.sections for item in items]
     assert sorted(listed) == sorted(got) and len(listed) == len(set(listed))
-    assert [key for key, _, _ in result.sections] == [NEW, PENDING, OVERDUE, DUE_SOON, SERIOUS, WARNING, ACTIVE]
-    assert result.item_for(cases["pending_new"].pk).reasons == ["新登记", "待签收"]
+    assert [key for key, _, _ in result.sections] == [PENDING, NEW, OVERDUE, DUE_SOON, SERIOUS, WARNING, ACTIVE]
+    assert result.item_for(cases["pending_new"].pk).reasons == ["待签收", "新登记"]
 
 
 @pytest.mark.django_db

@@ -328,7 +328,8 @@ def test_closing_freezes_the_minutes_and_makes_reviews_read_only(referred_to_tow
     assert m["convener"] == "town_x"
     assert [a["name"] for a in m["attendees"]] == ["town_x", "李督导"]
     (item,) = m["items"]
-    assert (item["number"], item["decision_label"], item["analysis"]) == (case.number, "落实四定继续办理", "司法所牵头")
+    assert (item["number"], item["decision_label"], item["analysis"]) == (case.number, "落实四定继续办理",
+                                                                         "签收\n【落实四定继续办理】司法所牵头")
     assert item["assignment"]["lead_leader"] == "town_x" and item["assignment"]["unit"] == "嘉祥街道司法所"
     assert item["assignment"]["person"] == staff.username and item["assignment"]["measures"] == "勘界调解"
     assert item["actions"] == ["签收", "落实四定"] and item["risk_label"] == "蓝·轻微"

@@ -1,0 +1,160 @@
+"""seed_benchmark bulk-loads realistic cases fast; benchmark times the list and detail pages and reports SQL counts."""
+
+import base64
+import io
+import os
+import re
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Count, F, Max, Min
+
+from cases.management.commands import seed_benchmark
+from cases.models import CaseEvent, Dispute, EventKind, Party, Status
+from org.models import Division
+from tests.conftest import VILLAGE_A
+
+PAGES = ["列表第1页", "筛选 调处中+红+山林土地", "关键词 q=王", "深分页 page=200", "越界 page=5000（应截断）",
+         "案件详情"]
+LIST_QUERY_BUDGET = 10  # session, user, membership, capped count, rows, parties, division choices + slack
+DETAIL_QUERY_BUDGET = 16  # the case, parties, events, the six workflow record lists, allowed actions
+
+
+@pytest.fixture(autouse=True)
+def party_encryption_key(settings):
+    """Parties' personal fields are encrypted at rest (cases/crypto.py); give the suite a key if none is set."""
+    if not (getattr(settings, "FIELD_ENCRYPTION_KEY", None) or os.environ.get("FIELD_ENCRYPTION_KEY")):
+        settings.FIELD_ENCRYPTION_KEY = base64.b64encode(b"benchmark-tests-only-key-32-byte").decode()
+
+
+def run(command, **options):
+    out = io.StringIO()
+    call_command(command, stdout=out, stderr=io.StringIO(), **options)
+    return out.getvalue()
+
+
+@pytest.fixture
+def seeded(db):
+    return run("seed_benchmark", cases=300, seed=7, batch=120)
+
+
+@pytest.mark.django_db
+def test_seed_creates_the_requested_cases_with_parties_and_a_logged_event(seeded):
+    assert Dispute.objects.count() == 300
+    assert "300/300" in seeded and "行/秒" in seeded
+    per_case = Dispute.objects.annotate(p=Count("parties", distinct=True), e=Count("events", distinct=True))
+    assert set(per_case.values_list("p", flat=True)) <= {2, 3}
+    assert set(per_case.values_list("e", flat=True)) == {1}
+    assert CaseEvent.objects.filter(kind=EventKind.LOGGED).count() == 300
+    assert Party.objects.filter(role="applicant").count() == 300
+    assert Party.objects.exclude(name="").count() == Party.objects.count()
+
+
+@pytest.mark.django_db
+def test_seed_spreads_cases_over_villages_dates_and_states(seeded):
+    assert Dispute.objects.values("village").distinct().count() >= 100
+    assert not Dispute.objects.exclude(village__level="village").exists()
+    span = Dispute.objects.aggregate(lo=Min("created_at"), hi=Max("created_at"))
+    assert (span["hi"] - span["lo"]).days >= 12 * 7
+    assert Dispute.objects.dates("created_at", "day").count() >= 50
+    assert Dispute.objects.values("status").distinct().count() >= 5
+    assert Dispute.objects.values("tier").distinct().count() == 3
+    assert Dispute.objects.values("risk").distinct().count() == 4
+    assert Dispute.objects.values("category").distinct().count() >= 10
+    # auto_now/auto_now_add were overwritten at insert and put back: timeline and updates follow registration.
+    assert not CaseEvent.objects.exclude(at=F("dispute__created_at")).exists()
+    assert not Dispute.objects.filter(updated_at__lt=F("created_at")).exists()
+    assert not Dispute.objects.filter(status=Status.LOGGED).exclude(updated_at=F("created_at")).exists()
+
+
+@pytest.mark.django_db
+def test_seed_numbers_are_unique_and_follow_registration_order(seeded):
+    numbers = list(Dispute.objects.order_by("created_at", "id").values_list("number", flat=True))
+    assert len(set(numbers)) == 300
+    assert all(re.fullmatch(r"JX-\d{4}-\d{6}", n) for n in numbers)
+    assert numbers == sorted(numbers)
+    run("seed_benchmark", cases=50, seed=8)  # a second run continues the sequence
+    assert Dispute.objects.values("number").distinct().count() == 350
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("options", [{"cases": 0}, {"cases": -5}, {"cases": 5_000_001}, {"cases": 10, "batch": 0},
+                                     {"cases": 10, "weeks": 0}])
+def test_seed_rejects_bad_arguments(options):
+    with pytest.raises(CommandError, match="应在"):
+        run("seed_benchmark", **options)
+    assert not Dispute.objects.exists()
+
+
+@pytest.mark.django_db
+def test_seed_rejects_a_non_number_on_the_command_line():
+    with pytest.raises(CommandError):
+        call_command("seed_benchmark", "--cases", "many", stdout=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_seed_requires_divisions(monkeypatch):
+    monkeypatch.setattr(seed_benchmark, "COUNTY_CODE", "999999000000")
+    with pytest.raises(CommandError, match="load_divisions"):
+        run("seed_benchmark", cases=10)
+    assert Division.objects.filter(code="370829000000").exists()
+    assert not Dispute.objects.exists()
+
+
+def table_rows(output):
+    """{(user, page): (status, sql count)} from the benchmark table."""
+    rows = {}
+    for line in output.splitlines():
+        cells = [c.strip() for c in line.split(" | ")]
+        if len(cells) >= 6 and cells[1] in PAGES:
+            rows[(cells[0].split("（")[0], cells[1])] = (cells[2], int(cells[3]))
+    return rows
+
+
+@pytest.mark.django_db
+def test_benchmark_prints_every_page_for_three_users_with_status_and_query_counts(seeded):
+    out = run("benchmark", repeat=2)
+    rows = table_rows(out)
+    for user in ("bench_town", "bench_county", "bench_village"):
+        for page in PAGES:
+            status, queries = rows[(user, page)]
+            assert status == "200", (user, page, out)
+            budget = DETAIL_QUERY_BUDGET if page == "案件详情" else LIST_QUERY_BUDGET
+            assert 1 <= queries <= budget, (user, page, out)
+    assert out.count("已截断") == 3  # page=5000 is clamped for every user
+    assert "未截断" not in out
+    assert "DISTINCT" not in out
+    assert "中位数ms" in out and "p95 ms" in out
+
+
+@pytest.mark.django_db
+def test_benchmark_passes_the_second_factor_gate_for_its_own_accounts(seeded, settings):
+    settings.REQUIRE_2FA = True  # the county centre role must have verified 2FA (when the project enforces it)
+    rows = table_rows(run("benchmark", repeat=1))
+    assert {status for status, _ in rows.values()} == {"200"}, rows
+
+
+@pytest.mark.django_db
+def test_benchmark_for_one_named_user(seeded, make_user):
+    from org.models import Role
+
+    make_user(Role.VILLAGE_SECRETARY, VILLAGE_A, username="sec_bench")
+    out = run("benchmark", repeat=1, user="sec_bench", explain=True)
+    users = {user for user, _ in table_rows(out)}
+    assert users == {"sec_bench"}
+    assert "执行计划" in out
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("options", "message"), [({"repeat": 0}, "--repeat"), ({"user": "nobody"}, "不存在")])
+def test_benchmark_rejects_bad_arguments(options, message):
+    with pytest.raises(CommandError, match=message):
+        run("benchmark", **options)
+
+
+@pytest.mark.django_db
+def test_benchmark_refuses_a_user_without_membership(django_user_model):
+    django_user_model.objects.create_user(username="loner", password="Test-passw0rd-jx")
+    with pytest.raises(CommandError, match="归属与角色"):
+        run("benchmark", user="loner")

@@ -47,7 +47,7 @@ browser-deps:
 	else echo "!!! 不是 root 或没有 apt-get：浏览器测试将跳过"; fi
 
 test: $(STAMP) field-key browser-deps
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 bench: $(STAMP) field-key
 	$(BIN)/python manage.py seed_benchmark

@@ -82,4 +82,5 @@ class DisputeFilter(django_filters.FilterSet):
         return queryset.filter(match)
 
     def filter_division(self, queryset, name, value):
-        return queryset.filter(village__code__startswith=prefix_of(value.code, value.level))
+        prefix = prefix_of(value.code, value.level)
+        return queryset.filter(village__code__range=(prefix.ljust(12, "0"), prefix.ljust(12, "9")))

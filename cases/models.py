@@ -152,6 +152,8 @@ class Dispute(models.Model):
             models.Index(fields=["village", "-created_at", "-id"], name="dispute_village_created"),
             # The county's list (tier = county) and the agenda's "open at this tier" lookups.
             models.Index(fields=["tier", "status"], name="dispute_tier_status"),
+            # The county's list in its default order (newest first) without sorting the whole tier.
+            models.Index(fields=["tier", "-created_at", "-id"], name="dispute_tier_created"),
             # Deadline sweeps and "due soon / overdue" agenda items only look at open cases.
             models.Index(
                 fields=["deadline"], name="dispute_open_deadline",

@@ -48,6 +48,7 @@ def paginate(queryset, page_param, *, per_page=None, max_pages=None) -> Page:
     capped = total > cap
     total = min(total, cap)
     offset = (number - 1) * per_page
-    rows = list(queryset[offset : offset + per_page + 1])
+    ids = queryset.values("pk")[offset : offset + per_page + 1]
+    rows = list(queryset.filter(pk__in=ids))
     has_next = len(rows) > per_page and number < max_pages
     return Page(rows[:per_page], number, has_next, total, capped, too_deep, max_pages)

@@ -15,6 +15,13 @@ TOWN_ROLES = {Role.TOWN_LEADER, Role.TOWN_STAFF}
 CLOSED_FOR_EDIT = {Status.CLOSED, Status.REJECTED}
 
 
+def _subtree(qs, code, level):
+    """Cases whose village lies inside the division: a code range, not LIKE 'prefix%', so both SQLite and
+    PostgreSQL (C collation or not) use the village index (docs/benchmarks.md)."""
+    prefix = prefix_of(code, level)
+    return qs.filter(village__code__range=(prefix.ljust(12, "0"), prefix.ljust(12, "9")))
+
+
 def cases_visible_to(user) -> QuerySet:
     """The cases `user` may see (DESIGN.md §7). Every list, filter, agenda, export and dashboard starts here."""
     qs = Dispute.objects.all()
@@ -24,14 +31,16 @@ def cases_visible_to(user) -> QuerySet:
     if m.role in VILLAGE_ROLES:
         return qs.filter(village_id=m.division_id)
     if m.role in TOWN_ROLES or (m.role == Role.DISCIPLINE and m.division.level == Level.TOWNSHIP):
-        return qs.filter(village__code__startswith=prefix_of(m.division_id, m.division.level))
+        return _subtree(qs, m.division_id, m.division.level)
     if m.role == Role.COUNTY_CENTRE:  # held by the county, or referred to it and waiting for 签收
-        waiting = Referral.objects.filter(dispute=OuterRef("pk"), status="pending", to_tier=Tier.COUNTY)
-        return qs.filter(Q(tier=Tier.COUNTY) | Exists(waiting))
+        # The few waiting ids are read first: an OR with an EXISTS could use no index at 100k cases.
+        waiting = list(Referral.objects.filter(status="pending", to_tier=Tier.COUNTY)
+                       .values_list("dispute_id", flat=True))
+        return qs.filter(Q(tier=Tier.COUNTY) | Q(pk__in=waiting))
     if m.role == Role.DISCIPLINE:  # county discipline commission: county cases and every supervised case
         return qs.filter(Q(tier=Tier.COUNTY) | Exists(Supervision.objects.filter(dispute=OuterRef("pk"))))
     if m.role == Role.SUPERVISOR:  # 督导组 sit in on meetings everywhere and spot-check closed cases (read only)
-        return qs.filter(village__code__startswith=prefix_of(m.division_id, m.division.level))
+        return _subtree(qs, m.division_id, m.division.level)
     if m.role == Role.UNIT_STAFF:  # transferred to the unit, or the unit is responsible under an active 四定
         assigned = Assignment.objects.filter(dispute=OuterRef("pk"), active=True, responsible_unit_id=m.unit_id)
         return qs.filter(Q(holder_unit_id=m.unit_id) | Exists(assigned))

@@ -29,6 +29,8 @@ def dispute_list(request):
     divisions = None
     if m is not None and m.division.level != Level.VILLAGE:
         divisions = divisions_within(m.division)
+        if m.division.level == Level.COUNTY:
+            divisions = divisions.filter(level=Level.TOWNSHIP)
     f = DisputeFilter(request.GET, queryset=selectors.case_list(request.user), divisions=divisions)
     page = paginate(f.qs, request.GET.get("page"))
     params = request.GET.copy()

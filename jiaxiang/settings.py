@@ -3,6 +3,7 @@
 Every deployment knob is an environment variable (or a line of `.env`, see `.env.example`).
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -33,11 +34,18 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_filters",
+    "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",  # before org: org/admin.py unregisters its admin (2FA is reset by a logged view)
     "org",
     "cases",
     "meetings",
+    "audit",
 ]
 
+# Order matters (docs/security.md §3): the session and user first; the timeouts before anything records or gates;
+# the 2FA gate before the password gate; CSP outside the lockout response; Axes last, as its docs require.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -45,8 +53,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "org.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "org.middleware.SessionTimeoutMiddleware",
+    "audit.middleware.AuditMiddleware",
+    "org.middleware.TwoFactorRequiredMiddleware",
+    "org.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "jiaxiang.urls"
@@ -62,6 +78,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "org.context_processors.membership",
+                "org.security.context",
             ],
         },
     },
@@ -77,16 +94,63 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     )
 else:
+    # JIT compilation cost ~1 s per list query at 100k cases and saved nothing (docs/benchmarks.md).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+# --- Identification and authentication (等保 8.1.4.1 身份鉴别; docs/security.md) -----------------------------------
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses locked usernames before the password is even checked
+    "django.contrib.auth.backends.ModelBackend",
 ]
+
+# Django's four rules (with fixed Chinese messages), then 3 of 4 character classes, then the age tracker.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "org.validators.UserAttributeSimilarityValidator"},
+    {"NAME": "org.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "org.validators.CommonPasswordValidator"},
+    {"NAME": "org.validators.NumericPasswordValidator"},
+    {"NAME": "org.validators.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "org.validators.PasswordChangeTracker"},
+]
+# A password older than this must be changed at the next request (0 turns the rule off).
+PASSWORD_MAX_AGE_DAYS = env.int("PASSWORD_MAX_AGE_DAYS", default=90)
+
+# Lockout (django-axes): by username only, so a shared village office NAT address never locks a whole town out.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_RESET_ON_SUCCESS = True
+# A try during the lockout is refused but does not restart the 30 minutes (the page promises a fixed time).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "audit.ip.client_ip"  # the same proxy-aware, unspoofable address the audit log uses
+AXES_ENABLE_ADMIN = False  # attempts are unlocked only through the logged view (account:security)
+AXES_DISABLE_ACCESS_LOG = True  # logins are in the audit log already; one record, not two
+AXES_VERBOSE = False
+# axes.W006 warns that a username-only lockout could be dodged by rotating IP, user agent or cookies. It cannot here:
+# Axes sums the failures of every attempt row with that username, whatever their address or agent (tested in
+# tests/security/test_lockout.py). Locking by address would lock whole village offices behind one NAT.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Second factor (django-otp, TOTP). Off in the DEBUG demo; the login page then says so.
+REQUIRE_2FA = env.bool("REQUIRE_2FA", default=not DEBUG)
+OTP_REQUIRED_ROLES = ["county_centre", "admin", "auditor"]  # staff and superusers always need it too
+OTP_TOTP_ISSUER = "嘉祥县平安周例会"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Sessions: 30 minutes idle, 12 hours absolute (org.middleware.SessionTimeoutMiddleware); the cookie dies with the
+# browser (shared office computers) and the server-side row with the absolute limit.
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
+SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=12 * 60 * 60)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Client addresses: REMOTE_ADDR unless it is one of these reverse proxies (IPs or CIDR), see audit/ip.py.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
@@ -102,14 +166,67 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# --- Transport and headers: on whenever DEBUG is off; `manage.py check --deploy --fail-level WARNING` passes ---------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_COOKIE_HTTPONLY = True  # no script reads the token; forms carry it
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+if env.bool("BEHIND_TLS_PROXY", default=False):
+    # Only when the proxy in TRUSTED_PROXIES terminates TLS and overwrites this header on every request.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp 4.x format): no inline script or style anywhere, no framing, no CDN.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],  # data: for the server-rendered 2FA QR code
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+
+# --- Personal information at rest (cases/crypto.py, docs/pii.md) ---------------------------------------------------
+FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
+FIELD_ENCRYPTION_OLD_KEYS = env.list("FIELD_ENCRYPTION_OLD_KEYS", default=[])
+FIELD_HASH_KEY = env("FIELD_HASH_KEY", default="")  # optional; otherwise derived from the key with HKDF
+if not FIELD_ENCRYPTION_KEY and not DEBUG:
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEY 未设置：关闭 DEBUG 时必须通过环境变量或 .env 提供当事人信息加密密钥"
+        "（32字节随机数的 base64 编码，生成：python -c \"import base64,os;print(base64.b64encode(os.urandom(32)).decode())\"）。"
+        "密钥不得存放在数据库中；丢失密钥将无法解密已登记的身份证号、电话和住址。"
+    )
+PII_REVEALS_PER_HOUR = env.int("PII_REVEALS_PER_HOUR", default=10)
+
+# --- Case attachments (cases/attachments.py) ----------------------------------------------------------------------
+# Outside STATIC_ROOT and any MEDIA_URL: served only by cases.views_attachments after a jurisdiction check.
+ATTACHMENT_ROOT = env.path("ATTACHMENT_ROOT", default=BASE_DIR / "var" / "attachments")
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # Case list: rows per page, and how deep the page number may go (OFFSET stays bounded on 100k+ cases).
 CASE_LIST_PAGE_SIZE = 25
 CASE_LIST_MAX_PAGES = 200
+
+# Audit log (audit app): pages of the auditor's list, and the most rows one CSV export may hold.
+AUDIT_PAGE_SIZE = 50
+AUDIT_EXPORT_MAX_ROWS = env.int("AUDIT_EXPORT_MAX_ROWS", default=100_000)
+# Not-found responses for these paths are browser noise, not probing; they are not recorded as access_denied.
+AUDIT_IGNORED_PATHS = ["/favicon.ico", "/robots.txt", "/apple-touch-icon.png", "/apple-touch-icon-precomposed.png"]
 
 LOGGING = {
     "version": 1,

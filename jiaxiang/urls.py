@@ -16,5 +16,7 @@ urlpatterns = [
     path("meetings/", include("meetings.urls")),
     path("warnings/", include("cases.urls_warnings")),
     path("supervision/", include("cases.urls_supervision")),
+    path("account/", include("org.urls_account")),
+    path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
 ]

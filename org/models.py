@@ -6,6 +6,7 @@ A division's primary key is its 12-digit statistical code (统计用区划代码
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class Level(models.TextChoices):
@@ -125,6 +126,15 @@ class Membership(models.Model):
     )
     title = models.CharField("职务", max_length=32, blank=True)
     phone = models.CharField("联系电话", max_length=20, blank=True)
+    # Password state (org.security, org.middleware.PasswordChangeRequiredMiddleware). Kept here, on the row every
+    # request already loads, so the "must change" check costs no query.
+    must_change_password = models.BooleanField(
+        "下次登录须修改密码", default=False,
+        help_text="管理员创建账号或重置密码后自动勾选；用户修改密码后自动取消。",
+    )
+    password_changed_at = models.DateTimeField(
+        "密码修改时间", default=timezone.now, help_text="超过规定天数（默认90天）须修改密码。",
+    )
 
     class Meta:
         verbose_name = "用户归属与角色"

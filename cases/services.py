@@ -4,6 +4,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+import audit
 from org.models import Division
 
 from .models import CaseEvent, Dispute, EventKind, Party, Risk, Status, Tier
@@ -36,6 +37,7 @@ def create_dispute(*, actor, village: Division, fields: dict, parties: list[dict
         created_by=actor, **fields,
     )
     Party.objects.bulk_create([Party(dispute=dispute, **p) for p in parties])
+    audit.record(None, action="case_write", obj=dispute, user=actor, detail=f"登记（当事人{len(parties)}人）")
     _event(
         dispute, actor, EventKind.LOGGED, new=Status.LOGGED.label,
         note=f"登记于{village.name}，当事人{len(parties)}人：" + "、".join(p["name"] for p in parties),
@@ -79,6 +81,7 @@ def update_dispute(*, actor, dispute: Dispute, version: int, fields: dict, risk:
         _event(locked, actor, EventKind.RISK_CHANGED, field="风险等级", old=old, new=Risk(risk).label,
                note=risk_reason.strip())
     if changed:
+        audit.record(None, action="case_write", obj=locked, user=actor, detail=f"修改基本信息（{len(changed)}项）")
         locked.version = F("version") + 1
         locked.save(update_fields=[*changed, "version", "updated_at"])
         locked.refresh_from_db(fields=["version"])
@@ -101,6 +104,8 @@ def record_edit_conflict(*, actor, dispute: Dispute, version: int, fields: dict,
         if str(mine) != str(theirs):
             rows.append({"label": Dispute._meta.get_field(field).verbose_name, "mine": mine, "theirs": theirs})
     note = "；".join(f"{r['label']}：{r['mine']}" for r in rows) or "与当前内容相同"
+    audit.record(None, action="case_write", obj=current, user=actor, outcome="failure",
+                 detail="修改冲突：基于旧版本的修改未保存，已记入办理过程")
     _event(current, actor, EventKind.EDIT_CONFLICT, old=f"第{version}版", new=f"当前第{current.version}版",
            note=f"该修改基于旧版本，未覆盖他人的修改。提交的内容：{note}")
     return rows

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+import audit
 from org.jurisdiction import is_within
 from org.models import Division, Role, Unit, UnitKind
 from org.selectors import membership_of
@@ -96,6 +97,7 @@ TRANSITIONS = {
 }
 
 VILLAGE_ROLES = {Role.VILLAGE_SECRETARY, Role.GRID_WORKER}
+CASE_WRITE = "case_write"  # audit.models.Action.CASE_WRITE
 TOWN_ROLES = {Role.TOWN_LEADER, Role.TOWN_STAFF}
 
 
@@ -158,10 +160,14 @@ def _check(action, user, case, *, referral=None) -> set[str]:
 
 
 def _event(case, actor, kind, *, meeting=None, field="", old="", new="", note=""):
-    return CaseEvent.objects.create(
+    """The action's one timeline row and its one audit row (same transaction: both or neither)."""
+    event = CaseEvent.objects.create(
         dispute=case, actor=actor, kind=kind, meeting=meeting, field=field, old_value=str(old)[:200],
         new_value=str(new)[:200], note=note,
     )
+    audit.record(None, action=CASE_WRITE, obj=case, user=actor,
+                 detail=f"{EventKind(kind).label}（{case.get_status_display()}）")
+    return event
 
 
 def _save(case, *fields):

@@ -257,12 +257,18 @@ def supervisions_visible_to(user) -> QuerySet:
     return qs
 
 
-def get_supervision_for_user(user, pk) -> Supervision:
-    """Wrong role → 403; a supervision outside the user's jurisdiction → 404 (its existence is not revealed)."""
+def get_supervision_for_user(user, pk, *, write=False) -> Supervision:
+    """Wrong role → 403; a supervision outside the user's jurisdiction → 404 (its existence is not revealed).
+
+    With `write`, only the commission that runs the supervision may act on it: a town 纪委 sees the county's
+    supervision of one of its villages' cases but cannot close it (403)."""
     try:
-        return supervisions_visible_to(user).select_related("dispute").get(pk=pk)
+        supervision = supervisions_visible_to(user).select_related("dispute", "division").get(pk=pk)
     except Supervision.DoesNotExist:
         raise Http404("未找到该督办事项。") from None
+    if write and supervision.division_id != membership_of(user).division_id:
+        raise PermissionDenied(f"该督办由{supervision.division.name}纪委负责，您不能办结。")
+    return supervision
 
 
 class SupervisionError(Exception):

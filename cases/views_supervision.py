@@ -75,7 +75,7 @@ def supervision_list(request):
 @login_required
 @require_POST
 def supervision_close(request, pk):
-    supervision = get_supervision_for_user(request.user, pk)  # 403 wrong role, 404 other jurisdiction
+    supervision = get_supervision_for_user(request.user, pk, write=True)  # 403 wrong role/commission, 404 outside
     form = CloseSupervisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, f"{supervision.dispute.number}：" + "；".join(form.errors["note"]))

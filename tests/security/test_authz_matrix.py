@@ -1,0 +1,686 @@
+"""The authorization matrix (DESIGN.md §7, STYLE.md §2, docs/authz-matrix.md): every named URL of the URLconf × every
+role of the cast × every kind of object, GET and POST, against a table of expected outcomes written by hand.
+
+Outcome classes (what a cell of EXPECTED says):
+
+    OK    access granted: any answer but 403/404/405/5xx and a redirect to the login page (200, 302, 400, 413, 429…)
+    403   visible, but this role may not do this (read-only role, wrong role)
+    404   outside the jurisdiction: the object's existence is not revealed
+    405   method not allowed (GET on a POST-only write, POST on a GET-only page)
+    L     anonymous: 302 to the login page (with ?next=)
+
+A cell is either one class for GET and POST alike, or "GET/POST" (e.g. "OK/405"). POSTs carry no data: the point is
+access, not input. Every request runs inside a savepoint that is rolled back, so no cell sees another cell's writes.
+
+Roles (the fixed cast of tests/conftest.py, plus the 纪委 and the 督导组):
+
+    anon    not signed in
+    sec_a   村书记 of village A (刘山村, town X)          sec_b   村书记 of village B (唐庄村, town X)
+    town_x  镇街副书记 of town X (嘉祥街道)               town_y  镇街副书记 of town Y (纸坊镇)
+    county  县社会治理协调中心                            unit    县涉土纠纷人民调解委员会 staff (county)
+    disc    纪委 of town X (role "discipline" at 370829001000)
+    super   督导组 (county)                              admin   系统管理员            audit   审计员
+
+Objects (built once per module by `world`; every case has two parties, an attachment and full ID numbers/phones):
+
+    A   village A's own: a case logged at village A; village A's meeting; the 纪委 supervision of case A (town X)
+    B   the sibling village B (same town X): a case logged at village B; village B's meeting
+    C   the other town Y: a case logged at village C (town Y); town Y's meeting (closed); a supervision (town Y)
+    X   town X's own: a case of village A accepted by town X (town tier); town X's meeting
+    R   referred to the county: a case of village B, accepted by town X and referred on, waiting for the county's 签收
+    K   held by the county: a case of village A accepted by the county and transferred to 县涉土调委会; the county's
+        meeting; the supervision the county 纪委 runs on it
+    A×C a cross-object probe: village A's case or meeting with a party / attachment / case of village C
+
+A, B, C, X are also the cases "not referred to the county" (the county centre gets 404 on them).
+"""
+
+import base64
+import contextlib
+import dataclasses
+import datetime
+import io
+import logging
+import types
+from http.cookies import SimpleCookie
+from urllib.parse import urlsplit
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, include, path, reverse
+from django.utils import timezone
+from PIL import Image
+
+import audit
+from cases import attachments, pii, workflow
+from cases.models import Dispute, Supervision, Tier, Warning
+from cases.services import create_dispute
+from meetings import services as meeting_services
+from meetings.models import Attendance
+from org.models import Division, Membership, Role, Unit
+from tests.conftest import COUNTY, DISPUTE_FIELDS, TOWN_X, TOWN_Y, VILLAGE_A, VILLAGE_B, VILLAGE_C
+
+# --- the cast --------------------------------------------------------------------------------------------------------
+
+ROLES = ("anon", "sec_a", "sec_b", "town_x", "town_y", "county", "unit", "disc", "super", "admin", "audit")
+CAST = {  # role -> (Role, division, unit)
+    "sec_a": (Role.VILLAGE_SECRETARY, VILLAGE_A, None),
+    "sec_b": (Role.VILLAGE_SECRETARY, VILLAGE_B, None),
+    "town_x": (Role.TOWN_LEADER, TOWN_X, None),
+    "town_y": (Role.TOWN_LEADER, TOWN_Y, None),
+    "county": (Role.COUNTY_CENTRE, COUNTY, "嘉祥县社会治理协调中心"),
+    "unit": (Role.UNIT_STAFF, COUNTY, "县涉土纠纷人民调解委员会"),
+    "disc": (Role.DISCIPLINE, TOWN_X, None),
+    "super": (Role.SUPERVISOR, COUNTY, None),
+    "admin": (Role.ADMIN, COUNTY, None),
+    "audit": (Role.AUDITOR, COUNTY, None),
+}
+HELPERS = {"sec_c": (Role.VILLAGE_SECRETARY, VILLAGE_C, None)}  # creates case C; not a matrix role
+
+# --- personal data seeded on every case (test_no_pii_leak scans every page for it) -----------------------------------
+
+ID_APPLICANT = "370829198506150038"  # valid GB 11643 check digit (cases.validators.id_check_char)
+ID_RESPONDENT = "11010519491231002X"  # valid, check character X
+MOBILE = "13812345678"
+LANDLINE = "0537-6812345"
+ADDRESS = "嘉祥街道刘山村东街88号"
+WORLD_KEY = base64.b64encode(b"authz-matrix-test-key-32-bytes!!").decode()
+
+
+def parties(tag):
+    return [
+        {"role": "applicant", "name": f"张{tag}", "sex": "M", "id_number": ID_APPLICANT, "phone": MOBILE,
+         "address": ADDRESS},
+        {"role": "respondent", "name": f"李{tag}", "sex": "F", "id_number": ID_RESPONDENT, "phone": LANDLINE,
+         "address": ADDRESS},
+    ]
+
+
+# --- the world -------------------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class World:
+    users: dict
+    cases: dict  # kind -> Dispute
+    party: dict  # kind -> Party (the applicant)
+    attachment: dict  # kind -> Attachment
+    meeting: dict  # kind -> Meeting
+    attendance: dict  # meeting kind -> Attendance (the convener's row)
+    supervision: dict  # kind -> Supervision
+
+
+def _png():
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 4), (200, 30, 30)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def build_world(attachment_root) -> World:
+    """Everything through the services, as users would do it (a few rows — warnings, supervisions — directly)."""
+    User = get_user_model()
+    users = {}
+    for role, (r, division, unit) in {**CAST, **HELPERS}.items():
+        user = User.objects.create_user(username=f"m_{role}", password=None, first_name=f"矩阵{role}")
+        Membership.objects.create(user=user, role=r, division_id=division,
+                                  unit=Unit.objects.get(name=unit) if unit else None)
+        users[role] = user
+    u = users
+    land_unit = Unit.objects.get(name="县涉土纠纷人民调解委员会")
+
+    def new_case(actor, village, tag):
+        fields = {**DISPUTE_FIELDS, "title": f"矩阵{tag}号纠纷", "arose_on": timezone.localdate()}
+        return create_dispute(actor=actor, village=Division.objects.get(code=village), fields=fields,
+                              parties=parties(tag))
+
+    cases = {
+        "A": new_case(u["sec_a"], VILLAGE_A, "A"),
+        "B": new_case(u["sec_b"], VILLAGE_B, "B"),
+        "C": new_case(u["sec_c"], VILLAGE_C, "C"),
+        "X": new_case(u["sec_a"], VILLAGE_A, "X"),
+        "R": new_case(u["sec_b"], VILLAGE_B, "R"),
+        "K": new_case(u["sec_a"], VILLAGE_A, "K"),
+    }
+    workflow.refer_up(actor=u["sec_a"], dispute=cases["X"], reason="村级调解未果")
+    workflow.accept_referral(actor=u["town_x"], dispute=cases["X"])
+    workflow.refer_up(actor=u["sec_b"], dispute=cases["R"], reason="村级调解未果")
+    workflow.accept_referral(actor=u["town_x"], dispute=cases["R"])
+    workflow.refer_up(actor=u["town_x"], dispute=cases["R"], reason="涉及县直部门")
+    workflow.refer_up(actor=u["sec_a"], dispute=cases["K"], reason="村级调解未果")
+    workflow.accept_referral(actor=u["town_x"], dispute=cases["K"])
+    workflow.refer_up(actor=u["town_x"], dispute=cases["K"], reason="涉及土地确权")
+    workflow.accept_referral(actor=u["county"], dispute=cases["K"])
+    workflow.transfer_to_unit(actor=u["county"], dispute=cases["K"], unit=land_unit, reason="土地确权争议")
+    for kind in cases:
+        cases[kind] = Dispute.objects.get(pk=cases[kind].pk)
+    c = cases
+    assert (c["X"].tier, c["X"].holder_division_id, c["X"].status) == (Tier.TOWN, TOWN_X, "in_progress")
+    assert (c["R"].tier, c["R"].status) == (Tier.TOWN, "referred")
+    assert (c["K"].tier, c["K"].holder_unit_id, c["K"].status) == (Tier.COUNTY, land_unit.pk, "in_progress")
+
+    uploader = {"A": "sec_a", "B": "sec_b", "C": "sec_c", "X": "town_x", "R": "town_x", "K": "county"}
+    with override_settings(ATTACHMENT_ROOT=attachment_root):
+        attachment = {
+            kind: attachments.store_attachment(
+                actor=u[uploader[kind]], dispute=case, kind="photo",
+                clean=attachments.inspect_upload(SimpleUploadedFile(f"现场{kind}.png", _png())))
+            for kind, case in cases.items()
+        }
+
+    now = timezone.now()
+    for kind, division, tier, by in (("A", TOWN_X, Tier.TOWN, "town_x"), ("C", TOWN_Y, Tier.TOWN, "town_y"),
+                                     ("K", COUNTY, Tier.COUNTY, "county")):
+        Warning.objects.create(dispute=c[kind], level="yellow", triggers=["intensify"], reasons="可能激化",
+                               submitted_to="town_joint", reassess_on=timezone.localdate(), tier=tier,
+                               division_id=division, raised_by=u[by])
+    supervision = {
+        kind: Supervision.objects.create(dispute=c[kind], missed_deadline=now - datetime.timedelta(days=1),
+                                         due_at=now + datetime.timedelta(days=14), division_id=division)
+        for kind, division in (("A", TOWN_X), ("C", TOWN_Y), ("K", COUNTY))
+    }
+
+    def open_meeting(role):
+        return meeting_services.open_meeting(actor=u[role], held_on=timezone.localdate(), place="会议室",
+                                             form="room")[0]
+
+    meeting = {"A": open_meeting("sec_a"), "B": open_meeting("sec_b"), "X": open_meeting("town_x"),
+               "Y": open_meeting("town_y"), "K": open_meeting("county")}
+    for kind, role in (("A", "sec_a"), ("X", "town_x"), ("K", "county")):
+        meeting_services.record_review(actor=u[role], meeting=meeting[kind], dispute=c[kind],
+                                       analysis=f"矩阵{kind}：继续跟踪", decision="continue")
+    meeting["Y"] = meeting_services.close_meeting(actor=u["town_y"], meeting=meeting["Y"])
+    attendance = {kind: Attendance.objects.filter(meeting=m).order_by("id").first() for kind, m in meeting.items()}
+
+    # What a reveal, a download and an export leave behind, so the auditor's pages have rows to show (and to scan).
+    first = {k: case.parties.order_by("id").first() for k, case in c.items()}
+    for kind, role in (("A", "sec_a"), ("K", "county")):
+        pii.reveal_party_pii(actor=u[role], party=first[kind], reason="电话联系当事人安排调解")
+        audit.record(None, action="pii_view", obj=first[kind], user=u[role], detail="电话联系当事人安排调解",
+                     label=c[kind].number)
+    audit.record(None, action="export", obj=meeting["A"], user=u["sec_a"], label="会议纪要",
+                 detail="导出会议纪要（Word）")
+
+    return World(users=users, cases=cases, party=first, attachment=attachment, meeting=meeting,
+                 attendance=attendance, supervision=supervision)
+
+
+@contextlib.contextmanager
+def world_in_a_rolled_back_transaction(django_db_blocker, tmp_path_factory):
+    """The world, built inside a transaction that is rolled back afterwards; each test then runs in a savepoint of
+    it (pytest-django's `db`). Shared with test_no_pii_leak, which builds its own copy for its module."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            with override_settings(FIELD_ENCRYPTION_KEY=WORLD_KEY, FIELD_ENCRYPTION_OLD_KEYS=[], FIELD_HASH_KEY="",
+                                   PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+                built = build_world(attachment_root(tmp_path_factory))
+            yield built
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+def attachment_root(tmp_path_factory):
+    root = tmp_path_factory.getbasetemp() / "authz-attachments"
+    root.mkdir(exist_ok=True)
+    return root
+
+
+@contextlib.contextmanager
+def settings_for_the_world(settings, tmp_path_factory):
+    """The key the world was encrypted with, its attachment folder, no 2FA, no reveal limit; and the expected
+    403/404/405 are not logged as warnings (500s still are)."""
+    settings.FIELD_ENCRYPTION_KEY = WORLD_KEY
+    settings.FIELD_ENCRYPTION_OLD_KEYS = []
+    settings.FIELD_HASH_KEY = ""
+    settings.ATTACHMENT_ROOT = attachment_root(tmp_path_factory)
+    settings.PII_REVEALS_PER_HOUR = 10_000
+    settings.REQUIRE_2FA = False
+    logger = logging.getLogger("django.request")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    with world_in_a_rolled_back_transaction(django_db_blocker, tmp_path_factory) as built:
+        yield built
+
+
+@pytest.fixture(autouse=True)
+def world_settings(settings, field_encryption_key, security_urls_and_defaults, tmp_path_factory):
+    """After the suite's own autouse fixtures (which set a per-test key and attachment folder)."""
+    with settings_for_the_world(settings, tmp_path_factory):
+        yield
+
+
+# --- SAMPLES: the kwargs of every named URL, per kind of object ------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Ref:
+    """A placeholder resolved against the world: Ref("case", "A") -> the number of case A."""
+
+    what: str
+    kind: str
+
+    def resolve(self, w: World):
+        return {
+            "case": lambda: w.cases[self.kind].number,
+            "party": lambda: w.party[self.kind].pk,
+            "attachment": lambda: w.attachment[self.kind].pk,
+            "meeting": lambda: w.meeting[self.kind].pk,
+            "attendance": lambda: w.attendance[self.kind].pk,
+            "supervision": lambda: w.supervision[self.kind].pk,
+        }[self.what]()
+
+
+CASE_KINDS = ("A", "B", "C", "X", "R", "K")
+MEETING_KINDS = ("A", "B", "X", "Y", "K")
+NONE = {"-": {}}  # a URL without an object
+MEETING_CASE = {"A": "A", "B": "B", "X": "X", "Y": "C", "K": "K"}  # the case each meeting's review samples use
+ACTION = {"A": "start", "B": "start", "C": "start", "X": "assign", "R": "accept", "K": "resolve"}  # holder's action
+
+
+def _cases(**extra):
+    return {k: {"number": Ref("case", k), **{n: Ref(what, k) for n, what in extra.items()}} for k in CASE_KINDS}
+
+
+def _meetings(**extra):
+    return {k: {"pk": Ref("meeting", k), **{n: Ref(what, k) for n, what in extra.items()}} for k in MEETING_KINDS}
+
+
+def _meeting_case():
+    rows = {k: {"pk": Ref("meeting", k), "number": Ref("case", MEETING_CASE[k])} for k in MEETING_KINDS}
+    rows["A×C"] = {"pk": Ref("meeting", "A"), "number": Ref("case", "C")}
+    return rows
+
+
+SAMPLES = {
+    "home": NONE,
+    "login": NONE,
+    "logout": NONE,
+    "cases:list": NONE,
+    "cases:create": NONE,
+    "cases:mine": NONE,
+    "cases:inbox": NONE,
+    "cases:detail": _cases(),
+    "cases:edit": _cases(),
+    "cases:act": {k: {"number": Ref("case", k), "action": ACTION[k]} for k in CASE_KINDS},
+    "cases:pii_reveal": {**_cases(party_id="party"),
+                         "A×C": {"number": Ref("case", "A"), "party_id": Ref("party", "C")}},
+    "cases:attachment_upload": _cases(),
+    "cases:attachment_file": {**_cases(pk="attachment"),
+                              "A×C": {"number": Ref("case", "A"), "pk": Ref("attachment", "C")}},
+    "meetings:list": NONE,
+    "meetings:open": NONE,
+    "meetings:compliance": NONE,
+    "meetings:detail": _meetings(),
+    "meetings:edit": _meetings(),
+    "meetings:attendance_add": _meetings(),
+    "meetings:attendance_remove": _meetings(attendance_id="attendance"),
+    "meetings:review": _meeting_case(),
+    "meetings:override": _meeting_case(),
+    "meetings:close": _meetings(),
+    "meetings:minutes": _meetings(),
+    "meetings:minutes_docx": _meetings(),
+    "warnings:list": NONE,
+    "supervision:list": NONE,
+    "supervision:close": {k: {"pk": Ref("supervision", k)} for k in ("A", "C", "K")},
+    "account:password_change": NONE,
+    "account:otp_setup": NONE,
+    "account:otp_verify": NONE,
+    "account:security": NONE,
+    "account:unlock": NONE,
+    "account:reset_2fa": NONE,
+    "audit:list": NONE,
+    "audit:export": NONE,
+}
+
+# --- EXPECTED: written by hand from DESIGN.md §2/§7, docs/pii.md and the workflow table, not computed ------------------
+#
+# Reading guide: a village user sees their village's cases at every tier; a town user (and the town 纪委) the town's;
+# the county centre what is held by or waiting for the county; a unit what it was transferred; the 督导组 everything,
+# read-only; administrators and auditors no case content at all. Writes: case-writer roles (村/镇街) edit and upload,
+# the current holder acts (workflow.TRANSITIONS), the meeting's own tier roles of its own division write the meeting,
+# the 纪委 closes supervisions of its own division. Full ID numbers: writers, the county centre, the holding unit.
+
+EXPECTED = """
+url                        obj  anon  sec_a   sec_b   town_x  town_y  county  unit    disc    super   admin   audit
+home                       -    L     OK      OK      OK      OK      OK      OK      OK      OK      OK      OK
+login                      -    OK    OK      OK      OK      OK      OK      OK      OK      OK      OK      OK
+logout                     -    405/OK 405/OK 405/OK  405/OK  405/OK  405/OK  405/OK  405/OK  405/OK  405/OK  405/OK
+cases:list                 -    L     OK      OK      OK      OK      OK      OK      OK      OK      OK      OK
+cases:create               -    L     OK      OK      OK      OK      403     403     403     403     403     403
+cases:mine                 -    L     OK      OK      OK      OK      OK      OK      OK      OK      OK      OK
+cases:inbox                -    L     403     403     OK      OK      OK      403     403     403     403     403
+# the case page: jurisdiction only (read-only roles read it)
+cases:detail               A    L     OK      404     OK      404     404     404     OK      OK      404     404
+cases:detail               B    L     404     OK      OK      404     404     404     OK      OK      404     404
+cases:detail               C    L     404     404     404     OK      404     404     404     OK      404     404
+cases:detail               X    L     OK      404     OK      404     404     404     OK      OK      404     404
+cases:detail               R    L     404     OK      OK      404     OK      404     OK      OK      404     404
+cases:detail               K    L     OK      404     OK      404     OK      OK      OK      OK      404     404
+# editing the basic record: case-writer roles (村/镇街) inside the jurisdiction; others who see it 403
+cases:edit                 A    L     OK      404     OK      404     404     404     403     403     404     404
+cases:edit                 B    L     404     OK      OK      404     404     404     403     403     404     404
+cases:edit                 C    L     404     404     404     OK      404     404     404     403     404     404
+cases:edit                 X    L     OK      404     OK      404     404     404     403     403     404     404
+cases:edit                 R    L     404     OK      OK      404     403     404     403     403     404     404
+cases:edit                 K    L     OK      404     OK      404     403     403     403     403     404     404
+# an action: only the current holder / receiver (A,B,C start; X assign; R accept; K resolve)
+cases:act                  A    L     OK      404     403     404     404     404     403     403     404     404
+cases:act                  B    L     404     OK      403     404     404     404     403     403     404     404
+cases:act                  C    L     404     404     404     403     404     404     404     403     404     404
+cases:act                  X    L     403     404     OK      404     404     404     403     403     404     404
+cases:act                  R    L     404     403     403     404     OK      404     403     403     404     404
+cases:act                  K    L     403     404     403     404     OK      OK      403     403     404     404
+# full ID number / phone: writers, the county centre, the holding unit; 纪委 and 督导组 read masked (403)
+cases:pii_reveal           A    L     OK      404     OK      404     404     404     403     403     404     404
+cases:pii_reveal           B    L     404     OK      OK      404     404     404     403     403     404     404
+cases:pii_reveal           C    L     404     404     404     OK      404     404     404     403     404     404
+cases:pii_reveal           X    L     OK      404     OK      404     404     404     403     403     404     404
+cases:pii_reveal           R    L     404     OK      OK      404     OK      404     403     403     404     404
+cases:pii_reveal           K    L     OK      404     OK      404     OK      OK      403     403     404     404
+cases:pii_reveal           A×C  L     404     404     404     404     404     404     404     404     404     404
+cases:attachment_upload    A    L     OK      404     OK      404     404     404     403     403     404     404
+cases:attachment_upload    B    L     404     OK      OK      404     404     404     403     403     404     404
+cases:attachment_upload    C    L     404     404     404     OK      404     404     404     403     404     404
+cases:attachment_upload    X    L     OK      404     OK      404     404     404     403     403     404     404
+cases:attachment_upload    R    L     404     OK      OK      404     OK      404     403     403     404     404
+cases:attachment_upload    K    L     OK      404     OK      404     OK      OK      403     403     404     404
+cases:attachment_file      A    L     OK/405  404/405 OK/405  404/405 404/405 404/405 OK/405  OK/405  404/405 404/405
+cases:attachment_file      B    L     404/405 OK/405  OK/405  404/405 404/405 404/405 OK/405  OK/405  404/405 404/405
+cases:attachment_file      C    L     404/405 404/405 404/405 OK/405  404/405 404/405 404/405 OK/405  404/405 404/405
+cases:attachment_file      X    L     OK/405  404/405 OK/405  404/405 404/405 404/405 OK/405  OK/405  404/405 404/405
+cases:attachment_file      R    L     404/405 OK/405  OK/405  404/405 OK/405  404/405 OK/405  OK/405  404/405 404/405
+cases:attachment_file      K    L     OK/405  404/405 OK/405  404/405 OK/405  OK/405  OK/405  OK/405  404/405 404/405
+cases:attachment_file      A×C  L     404/405 404/405 404/405 404/405 404/405 404/405 404/405 404/405 404/405 404/405
+# meetings: visible to users whose division contains the meeting's; written by its own tier's roles of that division
+meetings:list              -    L     OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405
+meetings:open              -    L     OK      OK      OK      OK      OK      403     403     403     403     403
+meetings:compliance        -    L     OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  403/405 403/405
+meetings:detail            A    L     OK/405  404/405 OK/405  404/405 OK/405  OK/405  OK/405  OK/405  404/405 404/405
+meetings:detail            B    L     404/405 OK/405  OK/405  404/405 OK/405  OK/405  OK/405  OK/405  404/405 404/405
+meetings:detail            X    L     404/405 404/405 OK/405  404/405 OK/405  OK/405  OK/405  OK/405  404/405 404/405
+meetings:detail            Y    L     404/405 404/405 404/405 OK/405  OK/405  OK/405  404/405 OK/405  404/405 404/405
+meetings:detail            K    L     404/405 404/405 404/405 404/405 OK/405  OK/405  404/405 OK/405  404/405 404/405
+meetings:minutes           A    L     OK/405  404/405 OK/405  404/405 OK/405  OK/405  OK/405  OK/405  404/405 404/405
+meetings:minutes           B    L     404/405 OK/405  OK/405  404/405 OK/405  OK/405  OK/405  OK/405  404/405 404/405
+meetings:minutes           X    L     404/405 404/405 OK/405  404/405 OK/405  OK/405  OK/405  OK/405  404/405 404/405
+meetings:minutes           Y    L     404/405 404/405 404/405 OK/405  OK/405  OK/405  404/405 OK/405  404/405 404/405
+meetings:minutes           K    L     404/405 404/405 404/405 404/405 OK/405  OK/405  404/405 OK/405  404/405 404/405
+meetings:minutes_docx      A    L     OK/405  404/405 OK/405  404/405 OK/405  OK/405  OK/405  OK/405  404/405 404/405
+meetings:minutes_docx      B    L     404/405 OK/405  OK/405  404/405 OK/405  OK/405  OK/405  OK/405  404/405 404/405
+meetings:minutes_docx      X    L     404/405 404/405 OK/405  404/405 OK/405  OK/405  OK/405  OK/405  404/405 404/405
+meetings:minutes_docx      Y    L     404/405 404/405 404/405 OK/405  OK/405  OK/405  404/405 OK/405  404/405 404/405
+meetings:minutes_docx      K    L     404/405 404/405 404/405 404/405 OK/405  OK/405  404/405 OK/405  404/405 404/405
+meetings:edit              A    L     405/OK  405/404 405/403 405/404 405/403 405/403 405/403 405/403 405/404 405/404
+meetings:edit              B    L     405/404 405/OK  405/403 405/404 405/403 405/403 405/403 405/403 405/404 405/404
+meetings:edit              X    L     405/404 405/404 405/OK  405/404 405/403 405/403 405/403 405/403 405/404 405/404
+meetings:edit              Y    L     405/404 405/404 405/404 405/OK  405/403 405/403 405/404 405/403 405/404 405/404
+meetings:edit              K    L     405/404 405/404 405/404 405/404 405/OK  405/403 405/404 405/403 405/404 405/404
+meetings:attendance_add    A    L     405/OK  405/404 405/403 405/404 405/403 405/403 405/403 405/403 405/404 405/404
+meetings:attendance_add    B    L     405/404 405/OK  405/403 405/404 405/403 405/403 405/403 405/403 405/404 405/404
+meetings:attendance_add    X    L     405/404 405/404 405/OK  405/404 405/403 405/403 405/403 405/403 405/404 405/404
+meetings:attendance_add    Y    L     405/404 405/404 405/404 405/OK  405/403 405/403 405/404 405/403 405/404 405/404
+meetings:attendance_add    K    L     405/404 405/404 405/404 405/404 405/OK  405/403 405/404 405/403 405/404 405/404
+meetings:attendance_remove A    L     405/OK  405/404 405/403 405/404 405/403 405/403 405/403 405/403 405/404 405/404
+meetings:attendance_remove B    L     405/404 405/OK  405/403 405/404 405/403 405/403 405/403 405/403 405/404 405/404
+meetings:attendance_remove X    L     405/404 405/404 405/OK  405/404 405/403 405/403 405/403 405/403 405/404 405/404
+meetings:attendance_remove Y    L     405/404 405/404 405/404 405/OK  405/403 405/403 405/404 405/403 405/404 405/404
+meetings:attendance_remove K    L     405/404 405/404 405/404 405/404 405/OK  405/403 405/404 405/403 405/404 405/404
+meetings:review            A    L     405/OK  405/404 405/403 405/404 405/403 405/403 405/403 405/403 405/404 405/404
+meetings:review            B    L     405/404 405/OK  405/403 405/404 405/403 405/403 405/403 405/403 405/404 405/404
+meetings:review            X    L     405/404 405/404 405/OK  405/404 405/403 405/403 405/403 405/403 405/404 405/404
+meetings:review            Y    L     405/404 405/404 405/404 405/OK  405/403 405/403 405/404 405/403 405/404 405/404
+meetings:review            K    L     405/404 405/404 405/404 405/404 405/OK  405/403 405/404 405/403 405/404 405/404
+meetings:review            A×C  L     405/404 405/404 405/403 405/404 405/403 405/403 405/403 405/403 405/404 405/404
+meetings:override          A    L     405/OK  405/404 405/403 405/404 405/403 405/403 405/403 405/403 405/404 405/404
+meetings:override          B    L     405/404 405/OK  405/403 405/404 405/403 405/403 405/403 405/403 405/404 405/404
+meetings:override          X    L     405/404 405/404 405/OK  405/404 405/403 405/403 405/403 405/403 405/404 405/404
+meetings:override          Y    L     405/404 405/404 405/404 405/OK  405/403 405/403 405/404 405/403 405/404 405/404
+meetings:override          K    L     405/404 405/404 405/404 405/404 405/OK  405/403 405/404 405/403 405/404 405/404
+meetings:override          A×C  L     405/404 405/404 405/403 405/404 405/403 405/403 405/403 405/403 405/404 405/404
+meetings:close             A    L     405/OK  405/404 405/403 405/404 405/403 405/403 405/403 405/403 405/404 405/404
+meetings:close             B    L     405/404 405/OK  405/403 405/404 405/403 405/403 405/403 405/403 405/404 405/404
+meetings:close             X    L     405/404 405/404 405/OK  405/404 405/403 405/403 405/403 405/403 405/404 405/404
+meetings:close             Y    L     405/404 405/404 405/404 405/OK  405/403 405/403 405/404 405/403 405/404 405/404
+meetings:close             K    L     405/404 405/404 405/404 405/404 405/OK  405/403 405/404 405/403 405/404 405/404
+# warnings and supervision
+warnings:list              -    L     OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  403/405 403/405
+supervision:list           -    L     403     403     403     403     403     403     OK      403     403     403
+supervision:close          A    L     405/403 405/403 405/403 405/403 405/403 405/403 405/OK  405/403 405/403 405/403
+supervision:close          C    L     405/403 405/403 405/403 405/403 405/403 405/403 405/404 405/403 405/403 405/403
+# K: the county 纪委's own supervision of a county case (from village A) — a town 纪委 may not close it (BUG-1)
+supervision:close          K    L     405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403
+# account and audit: every signed-in user manages their own password and second factor; administrators lift
+# lockouts; auditors alone read the audit log
+account:password_change    -    L     OK      OK      OK      OK      OK      OK      OK      OK      OK      OK
+account:otp_setup          -    L     OK      OK      OK      OK      OK      OK      OK      OK      OK      OK
+account:otp_verify         -    L     OK      OK      OK      OK      OK      OK      OK      OK      OK      OK
+account:security           -    L     403     403     403     403     403     403     403     403     OK      403
+account:unlock             -    L     405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/OK  405/403
+account:reset_2fa          -    L     405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/OK  405/403
+audit:list                 -    L     403/405 403/405 403/405 403/405 403/405 403/405 403/405 403/405 403/405 OK/405
+audit:export               -    L     403/405 403/405 403/405 403/405 403/405 403/405 403/405 403/405 403/405 OK/405
+"""
+
+CLASSES = {"OK", "403", "404", "405", "L"}
+
+
+def parse_expected(text: str) -> dict:
+    """{(url, obj): {role: (GET class, POST class)}}; fails loudly on a malformed row."""
+    table = {}
+    lines = [ln for ln in text.strip().splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    header = lines[0].split()
+    assert header == ["url", "obj", *ROLES], header
+    for line in lines[1:]:
+        url, obj, *cells = line.split()
+        assert len(cells) == len(ROLES), f"EXPECTED 行的列数不对：{line}"
+        row = {}
+        for role, cell in zip(ROLES, cells):
+            get, _, post = cell.partition("/")
+            post = post or get
+            assert {get, post} <= CLASSES, f"EXPECTED 中无效的结果“{cell}”：{line}"
+            row[role] = (get, post)
+        assert (url, obj) not in table, f"EXPECTED 中重复的行：{url} {obj}"
+        table[url, obj] = row
+    return table
+
+
+EXPECTATIONS = parse_expected(EXPECTED)
+METHODS = ("GET", "POST")
+
+# --- running a cell --------------------------------------------------------------------------------------------------
+
+
+def url_names(urlconf=None) -> dict:
+    """{name: route} of every URL pattern, through includes, except Django's admin. Unnamed patterns are listed under
+    their route, so they cannot slip through the coverage test either."""
+    found = {}
+
+    def walk(patterns, namespace, prefix):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                if p.namespace == "admin" or p.app_name == "admin":
+                    continue
+                ns = f"{namespace}:{p.namespace}" if namespace and p.namespace else (p.namespace or namespace)
+                walk(p.url_patterns, ns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern):
+                route = prefix + str(p.pattern)
+                if route.startswith(("static/", "media/")):
+                    continue
+                name = f"{namespace}:{p.name}" if namespace and p.name else (p.name or f"<未命名> {route}")
+                found.setdefault(name, route)
+
+    walk(get_resolver(urlconf).url_patterns, "", "")
+    return found
+
+
+def url_for(name: str, obj: str, w: World) -> str:
+    kwargs = {k: (v.resolve(w) if isinstance(v, Ref) else v) for k, v in SAMPLES[name][obj].items()}
+    return reverse(name, kwargs=kwargs)
+
+
+def login_cookie(client: Client, user) -> str:
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def fetch(client: Client, method: str, url: str, cookie: str | None):
+    """One request in a savepoint that is rolled back; the body read inside it (streams query as they go)."""
+    client.cookies = SimpleCookie()
+    if cookie:
+        client.cookies[settings.SESSION_COOKIE_NAME] = cookie
+    with transaction.atomic():
+        response = client.post(url) if method == "POST" else client.get(url)
+        # Never call response.close() here: the test client has closed it already (a stream, once read to the end),
+        # with Django's close_old_connections detached; a second close() fires request_finished with it attached,
+        # which drops the PostgreSQL connection in the middle of the test transaction.
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        transaction.set_rollback(True)
+    return response, body
+
+
+def classify(response) -> str:
+    code = response.status_code
+    if code in (301, 302, 303, 307, 308):
+        location = urlsplit(response["Location"])
+        if location.path == reverse("login") and "next=" in location.query:
+            return "L"
+        return "OK"
+    if code in (403, 404, 405):
+        return str(code)
+    if code >= 500 or code == 401:
+        return str(code)
+    return "OK"
+
+
+def client_for(role: str, w: World):
+    client = Client(raise_request_exception=False)
+    cookie = None if role == "anon" else login_cookie(client, w.users[role])
+    return client, cookie
+
+
+def mismatches(name: str, role: str, w: World) -> list[tuple]:
+    """[(url name, object, role, method, expected, actual, status, path)] of every cell of this URL and role that
+    differs from EXPECTED."""
+    client, cookie = client_for(role, w)
+    wrong = []
+    for obj in SAMPLES[name]:
+        url = url_for(name, obj, w)
+        for method, expected in zip(METHODS, EXPECTATIONS[name, obj][role]):
+            response, _ = fetch(client, method, url, cookie)
+            actual = classify(response)
+            if actual != expected:
+                wrong.append((name, obj, role, method, expected, actual, response.status_code, url))
+    return wrong
+
+
+def assert_cells(w: World, name: str, role: str):
+    wrong = mismatches(name, role, w)
+    assert not wrong, f"授权矩阵不符（{name} × {role}）：\n" + table(wrong)
+
+
+def table(rows) -> str:
+    lines = [f"{'URL 名称':<26}{'对象':<6}{'角色':<8}{'方法':<6}{'应为':<6}{'实为':<6}{'状态码':<7}路径"]
+    lines += [f"{n:<28}{o:<8}{r:<10}{m:<8}{e:<8}{a:<8}{s:<10}{p}" for n, o, r, m, e, a, s, p in rows]
+    return "\n".join(lines)
+
+
+# --- the tests -------------------------------------------------------------------------------------------------------
+
+
+def missing_samples(*urlconfs) -> str:
+    names = {}
+    for urlconf in urlconfs:
+        names.update(url_names(urlconf))
+    missing = sorted(set(names) - set(SAMPLES))
+    return ("新URL缺少样例：" + "、".join(f"{n}（{names[n]}）" for n in missing)) if missing else ""
+
+
+def test_every_url_of_the_urlconf_has_samples_and_expectations():
+    """A URL added to the URLconf without a SAMPLES entry fails here, by name. Walks the project's URLconf and the
+    one the security tests run with (tests/security/urls.py: the project's, plus audit/ and account/ if missing)."""
+    names = {**url_names("jiaxiang.urls"), **url_names()}
+    assert not missing_samples("jiaxiang.urls", None)
+    gone = sorted(set(SAMPLES) - set(names))
+    assert not gone, "SAMPLES 中的URL已不在URLconf中：" + "、".join(gone)
+    for name, objects in SAMPLES.items():
+        for obj in objects:
+            assert (name, obj) in EXPECTATIONS, f"EXPECTED 缺少 {name} 对象 {obj} 的一行"
+    assert {url for url, _ in EXPECTATIONS} <= set(SAMPLES), "EXPECTED 中有 SAMPLES 没有的URL"
+    assert {(url, obj) for url, obj in EXPECTATIONS} == {(n, o) for n, objs in SAMPLES.items() for o in objs}
+
+
+def test_a_new_url_without_samples_is_named_in_the_failure():
+    urlconf = types.ModuleType("authz_matrix_probe_urls")
+    urlconf.urlpatterns = [
+        path("", include("jiaxiang.urls")),
+        path("cases/<str:number>/export.csv", lambda request, number: None, name="case_export"),
+        path("x/", include(([path("y/", lambda request: None)], "probe"))),
+    ]
+    message = missing_samples(urlconf)
+    assert message == "新URL缺少样例：<未命名> x/y/（x/y/）、case_export（cases/<str:number>/export.csv）"
+
+
+def test_the_security_urlconf_is_the_projects_plus_account_and_audit():
+    """The matrix runs on tests/security/urls.py; it must hold every project URL and the account and audit pages."""
+    project, tested = url_names("jiaxiang.urls"), url_names()
+    assert set(project) <= set(tested)
+    assert {n for n in tested if n.startswith(("account:", "audit:"))} == {
+        n for n in SAMPLES if n.startswith(("account:", "audit:"))}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_matrix(world, name, role):
+    assert_cells(world, name, role)
+
+
+@pytest.mark.django_db
+def test_matrix_catches_a_removed_jurisdiction_check(world, monkeypatch):
+    """Mutation: `get_case_for_user` (cases.selectors) loads through the module-level `cases_visible_to`, which every
+    case view reaches via `selectors.case_detail` / `selectors.get_case_for_user`. Make it return every case — as if
+    the jurisdiction filter had been deleted — and the matrix row for secretary A on village B's case turns red."""
+    assert mismatches("cases:detail", "sec_a", world) == []
+    monkeypatch.setattr("cases.selectors.cases_visible_to", lambda user: Dispute.objects.all())
+    wrong = mismatches("cases:detail", "sec_a", world)
+    cells = {(obj, method): (expected, actual, status) for _, obj, _, method, expected, actual, status, _ in wrong}
+    assert cells[("B", "GET")] == ("404", "OK", 200)
+    assert cells[("C", "GET")] == ("404", "OK", 200)
+    assert {obj for obj, _ in cells} == {"B", "C", "R"}  # every case outside village A now "visible"
+    with pytest.raises(AssertionError, match=r"授权矩阵不符（cases:detail × sec_a）"):
+        assert_cells(world, "cases:detail", "sec_a")  # exactly what test_matrix runs for this cell
+
+
+@pytest.mark.django_db
+def test_admin_site_sends_non_staff_to_its_login_and_registers_no_case_content(world):
+    """admin/ is not in the matrix (Django's admin has its own tests); here only: non-staff users and anonymous
+    visitors are sent to the admin login, and no model carrying case content is registered there."""
+    client = Client(raise_request_exception=False)
+    for role in ROLES:
+        cookie = None if role == "anon" else login_cookie(client, world.users[role])
+        response, _ = fetch(client, "GET", reverse("admin:index"), cookie)
+        assert response.status_code == 302, role
+        assert urlsplit(response["Location"]).path == reverse("admin:login"), role
+    reference_data = {"subcategory", "casenumbersequence", "deadlinerule", "calendarday", "escalationrule"}
+    case_content = {m for m in apps.get_app_config("cases").get_models() if m._meta.model_name not in reference_data}
+    case_content |= {apps.get_model("meetings", "Review"), apps.get_model("meetings", "FlagOverride"),
+                     apps.get_model("audit", "AuditEntry")}
+    assert apps.get_model("cases", "Party") in case_content
+    leaked = sorted(m._meta.label for m in case_content if m in admin.site._registry)
+    assert not leaked, f"后台管理注册了案件内容模型：{leaked}"

@@ -128,6 +128,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "audit.ip.client_ip"  # the same proxy-aware, unspoofable address the audit log uses
+AXES_USERNAME_CALLABLE = "org.security.lockout_username"  # typed names cut to 150 characters
 AXES_ENABLE_ADMIN = False  # attempts are unlocked only through the logged view (account:security)
 AXES_DISABLE_ACCESS_LOG = True  # logins are in the audit log already; one record, not two
 AXES_VERBOSE = False

@@ -321,6 +321,16 @@ def delete_account(request, *, user):
 # --- Lockout --------------------------------------------------------------------------------------------------------
 
 
+def lockout_username(request, credentials) -> str | None:
+    """AXES_USERNAME_CALLABLE: the typed user name, cut to the longest real one (150). Axes stores it in a 255-char
+    column and the login form does not enforce a length, so a megabyte of text must not become a database error."""
+    if credentials:
+        value = credentials.get("username")
+    else:
+        value = getattr(request, "POST", {}).get("username")
+    return None if value is None else str(value)[:150]
+
+
 def locked_usernames() -> list[dict]:
     """User names locked right now (failures within the cool-off window at or over the limit), newest first."""
     cooloff = settings.AXES_COOLOFF_TIME

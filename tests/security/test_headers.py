@@ -77,11 +77,6 @@ INLINE_HANDLER = re.compile(r"\son[a-z]+\s*=", re.IGNORECASE)
 INLINE_STYLE = re.compile(r"<style\b|\sstyle\s*=", re.IGNORECASE)
 
 
-# Inline <style> blocks that CSP blocks today (the page renders unstyled): their owners are moving them to
-# static/css (reported in docs/security.md §6). Remove each entry when fixed; nothing may be added.
-KNOWN_INLINE_STYLE = {"templates/cases/supervision_list.html", "templates/cases/warning_list.html"}
-
-
 def inline_findings(*patterns):
     found = []
     for path in sorted((ROOT / "templates").rglob("*.html")):
@@ -91,14 +86,10 @@ def inline_findings(*patterns):
     return found
 
 
-def test_no_template_has_inline_script():
-    """CSP forbids inline script and event handlers (no 'unsafe-inline'): they would silently not run."""
-    assert inline_findings(INLINE_SCRIPT, INLINE_HANDLER) == []
-
-
-def test_no_new_template_has_inline_style():
-    offenders = {path for path, _ in inline_findings(INLINE_STYLE)}
-    assert offenders <= KNOWN_INLINE_STYLE, sorted(offenders - KNOWN_INLINE_STYLE)
+def test_no_template_has_inline_script_or_style():
+    """CSP forbids inline script, event handlers and inline style (no 'unsafe-inline'): they would silently not
+    run or not apply in the browser. Styles go in static/css, behaviour in static/js."""
+    assert inline_findings(INLINE_SCRIPT, INLINE_HANDLER, INLINE_STYLE) == []
 
 
 # --- Production settings -----------------------------------------------------------------------------------------------

@@ -127,3 +127,13 @@ def test_expired_lockouts_are_not_listed(client, secretary_a):
         assert [row["username"] for row in locked_usernames()] == ["sec_a"]
     with time_machine.travel(T0 + datetime.timedelta(minutes=31), tick=False):
         assert locked_usernames() == []
+
+
+def test_an_absurdly_long_username_is_a_failed_login_not_a_server_error(client):
+    """Axes keeps user names in a 255-character column; the login form does not limit the length."""
+    name = "纠" * 5000
+    for _ in range(5):
+        response = login(client, name, "Wrong-passw0rd")
+    assert response.status_code == 429
+    assert AccessAttempt.objects.get().username == "纠" * 150
+    assert AuditEntry.objects.filter(action=Action.LOGIN_FAILED, username="纠" * 150).count() == 5

@@ -135,3 +135,10 @@ def field_encryption_key(settings, tmp_path):
     settings.FIELD_ENCRYPTION_OLD_KEYS = []
     settings.FIELD_HASH_KEY = ""
     settings.ATTACHMENT_ROOT = tmp_path / "attachments"
+
+
+@pytest.fixture(autouse=True)
+def second_factor_off(settings):
+    """REQUIRE_2FA defaults to `not DEBUG`; fixture users log in with force_login. The 2FA wall has its own tests
+    (tests/security/test_two_factor.py), which switch it back on."""
+    settings.REQUIRE_2FA = False

@@ -463,7 +463,7 @@ warnings:list              -    L     OK/405  OK/405  OK/405  OK/405  OK/405  OK
 supervision:list           -    L     403     403     403     403     403     403     OK      403     403     403
 supervision:close          A    L     405/403 405/403 405/403 405/403 405/403 405/403 405/OK  405/403 405/403 405/403
 supervision:close          C    L     405/403 405/403 405/403 405/403 405/403 405/403 405/404 405/403 405/403 405/403
-# K: the county 纪委's own supervision of a county case (from village A) — a town 纪委 may not close it (BUG-1)
+# K: the county 纪委's own supervision of a county case (from village A) — a town 纪委 may not close it (BUG-1, fixed)
 supervision:close          K    L     405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403
 # account and audit: every signed-in user manages their own password and second factor; administrators lift
 # lockouts; auditors alone read the audit log

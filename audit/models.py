@@ -20,6 +20,7 @@ class Action(models.TextChoices):
     UNLOCK = "unlock", "解除锁定"
     ACCESS_DENIED = "access_denied", "越权或不存在的访问"
     CASE_WRITE = "case_write", "案件写入"
+    MEETING_WRITE = "meeting_write", "例会记录"
     PII_VIEW = "pii_view", "查看个人信息明文"
     EXPORT = "export", "导出"
     ACCOUNT_CHANGE = "account_change", "账号变更"

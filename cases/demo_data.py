@@ -7,8 +7,8 @@ address code; phones are well-formed mobile numbers.
 import datetime
 import random
 
-from .models import Category, Risk, Source
-from .validators import id_check_char
+from cases.models import Category, Risk, Source
+from core.validators import id_check_char
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国建华立新玉兰凤兰广才庆春金花德胜宝山振海学文爱民红梅春燕志刚海燕永强长江金龙保国"

@@ -6,11 +6,17 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 
-from org.jurisdiction import prefix_of
+from core import crypto
+from org.jurisdiction import subtree_q
 from org.models import Division
 
-from . import crypto
-from .models import Category, Dispute, Party, Risk, Source, Status
+from .models import OPEN_STATUSES, Category, Dispute, Party, Risk, Source, Status
+
+# Sets a link may ask for (the home cards, later the dashboards): one value names several codes.
+OPEN = "open"  # 全部未办结: 已登记, 调处中, 已提请
+SERIOUS_RISKS = (Risk.RED, Risk.ORANGE)
+STATUS_SETS = {OPEN: OPEN_STATUSES}
+RISK_SETS = {",".join(SERIOUS_RISKS): SERIOUS_RISKS}
 
 # A typed 18-character ID number (spaces allowed, lower-case x accepted).
 ID_NUMBER_QUERY = re.compile(r"^(?:\d\s*){17}[\dXx]$")
@@ -31,9 +37,14 @@ class DisputeFilter(django_filters.FilterSet):
         label="关键词", method="filter_keyword",
         widget=forms.TextInput(attrs={"placeholder": "编号、标题、当事人姓名或身份证号", "type": "search"}),
     )
-    status = django_filters.ChoiceFilter(label="状态", choices=Status.choices, empty_label="全部状态")
+    status = django_filters.ChoiceFilter(
+        label="状态", choices=[(OPEN, "全部未办结"), *Status.choices], empty_label="全部状态", method="filter_in_set",
+    )
     category = django_filters.ChoiceFilter(label="类别", choices=Category.choices, empty_label="全部类别")
-    risk = django_filters.ChoiceFilter(label="风险", choices=Risk.choices, empty_label="全部风险")
+    risk = django_filters.ChoiceFilter(
+        label="风险", choices=[(",".join(SERIOUS_RISKS), "红橙风险"), *Risk.choices], empty_label="全部风险",
+        method="filter_in_set",
+    )
     source = django_filters.ChoiceFilter(label="来源", choices=Source.choices, empty_label="全部来源")
     logged_from = django_filters.DateFilter(
         label="登记日期从", field_name="created_at", lookup_expr="date__gte",
@@ -81,6 +92,10 @@ class DisputeFilter(django_filters.FilterSet):
             match |= Exists(by_id)
         return queryset.filter(match)
 
+    def filter_in_set(self, queryset, name, value):
+        """One code, or a named set of codes (status=open, risk=red,orange)."""
+        sets = STATUS_SETS if name == "status" else RISK_SETS
+        return queryset.filter(**{f"{name}__in": sets.get(value, (value,))})
+
     def filter_division(self, queryset, name, value):
-        prefix = prefix_of(value.code, value.level)
-        return queryset.filter(village__code__range=(prefix.ljust(12, "0"), prefix.ljust(12, "9")))
+        return queryset.filter(subtree_q("village__code", value))

@@ -4,22 +4,30 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from org.jurisdiction import prefix_of
-from org.models import CASE_WRITER_ROLES, Level, Role
+from org.jurisdiction import subtree_q
+from org.models import TOWN_ROLES, VILLAGE_ROLES, Level, Role
 from org.selectors import membership_of
 
-from .models import Assignment, CaseEvent, Dispute, Party, Referral, Status, Supervision, Tier
-
-VILLAGE_ROLES = {Role.VILLAGE_SECRETARY, Role.GRID_WORKER}
-TOWN_ROLES = {Role.TOWN_LEADER, Role.TOWN_STAFF}
-CLOSED_FOR_EDIT = {Status.CLOSED, Status.REJECTED}
+from . import policy
+from .models import (
+    FINISHED_STATUSES,
+    Assignment,
+    Attachment,
+    CaseEvent,
+    Dispute,
+    EarlyWarning,
+    Party,
+    Referral,
+    ReferralKind,
+    ReferralStatus,
+    Supervision,
+    Tier,
+)
 
 
 def _subtree(qs, code, level):
-    """Cases whose village lies inside the division: a code range, not LIKE 'prefix%', so both SQLite and
-    PostgreSQL (C collation or not) use the village index (docs/benchmarks.md)."""
-    prefix = prefix_of(code, level)
-    return qs.filter(village__code__range=(prefix.ljust(12, "0"), prefix.ljust(12, "9")))
+    """Cases whose village lies inside the division (a code range on the village index, docs/benchmarks.md)."""
+    return qs.filter(subtree_q("village__code", (code, level)))
 
 
 def cases_visible_to(user) -> QuerySet:
@@ -47,12 +55,6 @@ def cases_visible_to(user) -> QuerySet:
     return qs.none()  # administrators and auditors see no case content
 
 
-def can_edit_case(user, dispute: Dispute) -> bool:
-    """Jurisdiction is already established by `cases_visible_to`; this is the role and state check."""
-    m = membership_of(user)
-    return m is not None and m.role in CASE_WRITER_ROLES and dispute.status not in CLOSED_FOR_EDIT
-
-
 def get_case_for_user(user, number: str, *, write: bool = False) -> Dispute:
     """Load one case: outside the jurisdiction -> 404 (existence not revealed); read-only role -> 403."""
     try:
@@ -63,8 +65,8 @@ def get_case_for_user(user, number: str, *, write: bool = False) -> Dispute:
         )
     except Dispute.DoesNotExist:
         raise Http404("未找到该案件。") from None
-    if write and not can_edit_case(user, dispute):
-        raise PermissionDenied("您的角色不能修改该案件，或案件已办结。")
+    if write and not policy.can_edit_case(user, dispute):
+        raise PermissionDenied("只有当前承办方可以修改该案件，或案件已办结。")
     return dispute
 
 
@@ -82,7 +84,7 @@ def case_list(user) -> QuerySet:
     )
 
 
-# --- Workflow records, 我的包案, 待签收 (read by cases/views_actions.py) -------------------------------------------
+# --- Workflow records, 我的包案, 待签收 -------------------------------------------------------------------------
 
 
 def case_workflow_records(dispute: Dispute) -> dict:
@@ -108,7 +110,7 @@ def my_assignments(user) -> QuerySet:
     The two partial indexes `assignment_active_leader` / `assignment_active_person` serve the OR."""
     return (
         Assignment.objects.filter(Q(lead_leader=user) | Q(responsible_person=user), active=True)
-        .filter(dispute__in=cases_visible_to(user).exclude(status__in=CLOSED_FOR_EDIT).values("pk"))
+        .filter(dispute__in=cases_visible_to(user).exclude(status__in=FINISHED_STATUSES).values("pk"))
         .select_related("dispute", "responsible_unit")
         .order_by("deadline", "id")
     )
@@ -117,15 +119,10 @@ def my_assignments(user) -> QuerySet:
 def referral_inbox(user) -> QuerySet:
     """待签收: referrals waiting for the user's division — town roles for their town, the county centre for the
     county — oldest first. Other roles get PermissionDenied. Served by the `referral_pending_inbox` index."""
-    from .models import ReferralKind, ReferralStatus  # kept local: this section only appends to the module
-
-    m = membership_of(user)
-    if m is not None and m.role in TOWN_ROLES:
-        to_tier = Tier.TOWN
-    elif m is not None and m.role == Role.COUNTY_CENTRE:
-        to_tier = Tier.COUNTY
-    else:
+    to_tier = policy.inbox_tier(user)
+    if to_tier is None:
         raise PermissionDenied("只有镇街和县社会治理协调中心的工作人员有待签收事项。")
+    m = membership_of(user)
     return (
         Referral.objects.filter(
             status=ReferralStatus.PENDING, kind=ReferralKind.REFER, to_division_id=m.division_id, to_tier=to_tier,
@@ -134,3 +131,44 @@ def referral_inbox(user) -> QuerySet:
         .select_related("dispute", "from_division", "created_by")
         .order_by("created_at", "id")
     )
+
+
+def attachments_of(dispute: Dispute) -> list[Attachment]:
+    """The case page's attachment list: one query."""
+    return list(dispute.attachments.select_related("uploaded_by").order_by("uploaded_at", "id"))
+
+
+# --- 预警台账 and 纪委督办 ------------------------------------------------------------------------------------------
+
+
+def warnings_visible_to(user) -> QuerySet:
+    """Warnings of the cases `user` may see: the case selector as a subquery, so jurisdiction is decided once."""
+    return EarlyWarning.objects.filter(dispute__in=cases_visible_to(user).values("pk"))
+
+
+def supervisions_visible_to(user) -> QuerySet:
+    """Supervisions a discipline commission (纪委) user may see; PermissionDenied for every other role.
+
+    Always within `cases_visible_to(user)` (a subquery, never a Python list). A town 纪委 sees the supervisions of
+    its township's cases; the county 纪委 sees the supervisions it runs itself (division = the county)."""
+    if not policy.can_see_supervisions(user):
+        raise PermissionDenied("只有纪委用户可以查看督办案件。")
+    m = membership_of(user)
+    qs = Supervision.objects.filter(dispute__in=cases_visible_to(user).values("pk"))
+    if m.division.level == Level.COUNTY:
+        qs = qs.filter(division_id=m.division_id)
+    return qs
+
+
+def get_supervision_for_user(user, pk, *, write=False) -> Supervision:
+    """Wrong role → 403; a supervision outside the user's jurisdiction → 404 (its existence is not revealed).
+
+    With `write`, only the commission that runs the supervision may act on it: a town 纪委 sees the county's
+    supervision of one of its villages' cases but cannot close it (403)."""
+    try:
+        supervision = supervisions_visible_to(user).select_related("dispute", "division").get(pk=pk)
+    except Supervision.DoesNotExist:
+        raise Http404("未找到该督办事项。") from None
+    if write and not policy.can_close_supervision(user, supervision):
+        raise PermissionDenied(f"该督办由{supervision.division.name}纪委负责，您不能办结。")
+    return supervision

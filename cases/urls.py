@@ -1,13 +1,33 @@
-from django.urls import include, path
+"""Every URL of the cases app, in one module. Case numbers are matched by the `case` converter (cases/converters.py: JX-2026-000123),
+so fixed paths such as "mine/" can never be read as a case number and the order of the patterns does not matter.
 
-from . import views
+jiaxiang/urls.py includes the three lists: `urlpatterns` under "cases/" (namespace "cases"), `warning_patterns`
+under "warnings/" ("warnings") and `supervision_patterns` under "supervision/" ("supervision").
+"""
+
+from django.urls import path
+
+from .views import actions, attachments, disputes, pii, supervision, warnings
 
 app_name = "cases"
 urlpatterns = [
-    path("", views.dispute_list, name="list"),
-    path("new/", views.dispute_create, name="create"),
-    path("", include("cases.urls_actions")),
-    path("<str:number>/", views.dispute_detail, name="detail"),
-    path("<str:number>/edit/", views.dispute_edit, name="edit"),
-    path("", include("cases.urls_pii")),  # cases:pii_reveal, cases:attachment_upload, cases:attachment_file
+    path("", disputes.dispute_list, name="list"),
+    path("new/", disputes.dispute_create, name="create"),
+    path("mine/", actions.my_assignments, name="mine"),
+    path("inbox/", actions.referral_inbox, name="inbox"),
+    path("<case:number>/", disputes.dispute_detail, name="detail"),
+    path("<case:number>/edit/", disputes.dispute_edit, name="edit"),
+    path("<case:number>/do/<str:action>/", actions.case_action, name="act"),
+    path("<case:number>/parties/<int:party_id>/reveal/", pii.pii_reveal, name="pii_reveal"),
+    path("<case:number>/attachments/new/", attachments.attachment_upload, name="attachment_upload"),
+    path("<case:number>/attachments/<int:pk>/", attachments.attachment_file, name="attachment_file"),
 ]
+
+warning_patterns = ([
+    path("", warnings.warning_list, name="list"),
+], "warnings")
+
+supervision_patterns = ([
+    path("", supervision.supervision_list, name="list"),
+    path("<int:pk>/close/", supervision.supervision_close, name="close"),
+], "supervision")

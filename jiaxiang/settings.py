@@ -37,11 +37,13 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_otp",
-    "django_otp.plugins.otp_totp",  # before org: org/admin.py unregisters its admin (2FA is reset by a logged view)
+    "django_otp.plugins.otp_totp",  # before accounts: accounts/admin.py unregisters its admin (2FA reset is logged)
+    "core",
     "org",
+    "accounts",
+    "audit",
     "cases",
     "meetings",
-    "audit",
 ]
 
 # Order matters (docs/security.md §3): the session and user first; the timeouts before anything records or gates;
@@ -53,15 +55,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "org.middleware.NoStoreForSignedInMiddleware",
+    "accounts.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "org.middleware.SessionTimeoutMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
     "audit.middleware.AuditMiddleware",
-    "org.middleware.TwoFactorRequiredMiddleware",
-    "org.middleware.PasswordChangeRequiredMiddleware",
+    "accounts.middleware.TwoFactorRequiredMiddleware",
+    "accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "core.middleware.RefusedMiddleware",  # a service's refusal that no form showed becomes a Chinese error page
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -78,7 +81,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "org.context_processors.membership",
-                "org.security.context",
+                "cases.context_processors.navigation",
+                "accounts.security.context",
             ],
         },
     },
@@ -109,12 +113,12 @@ AUTHENTICATION_BACKENDS = [
 
 # Django's four rules (with fixed Chinese messages), then 3 of 4 character classes, then the age tracker.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "org.validators.UserAttributeSimilarityValidator"},
-    {"NAME": "org.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
-    {"NAME": "org.validators.CommonPasswordValidator"},
-    {"NAME": "org.validators.NumericPasswordValidator"},
-    {"NAME": "org.validators.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
-    {"NAME": "org.validators.PasswordChangeTracker"},
+    {"NAME": "accounts.validators.UserAttributeSimilarityValidator"},
+    {"NAME": "accounts.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "accounts.validators.CommonPasswordValidator"},
+    {"NAME": "accounts.validators.NumericPasswordValidator"},
+    {"NAME": "accounts.validators.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "accounts.validators.PasswordChangeTracker"},
 ]
 # A password older than this must be changed at the next request (0 turns the rule off).
 PASSWORD_MAX_AGE_DAYS = env.int("PASSWORD_MAX_AGE_DAYS", default=90)
@@ -128,7 +132,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "audit.ip.client_ip"  # the same proxy-aware, unspoofable address the audit log uses
-AXES_USERNAME_CALLABLE = "org.security.lockout_username"  # typed names cut to 150 characters
+AXES_USERNAME_CALLABLE = "accounts.security.lockout_username"  # typed names cut to 150 characters
 AXES_ENABLE_ADMIN = False  # attempts are unlocked only through the logged view (account:security)
 AXES_DISABLE_ACCESS_LOG = True  # logins are in the audit log already; one record, not two
 AXES_VERBOSE = False
@@ -143,7 +147,7 @@ OTP_REQUIRED_ROLES = ["county_centre", "admin", "auditor"]  # staff and superuse
 OTP_TOTP_ISSUER = "嘉祥县平安周例会"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
-# Sessions: 30 minutes idle, 12 hours absolute (org.middleware.SessionTimeoutMiddleware); the cookie dies with the
+# Sessions: 30 minutes idle, 12 hours absolute (accounts.middleware.SessionTimeoutMiddleware); the cookie dies with the
 # browser (shared office computers) and the server-side row with the absolute limit.
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
 SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=12 * 60 * 60)

@@ -2,21 +2,22 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from cases import views as case_views
+from cases import urls as case_urls
+from cases.views.home import home
 
 admin.site.site_header = "平安周例会 · 系统管理"
 admin.site.site_title = "平安周例会"
 admin.site.index_title = "区划、单位与账号"
 
 urlpatterns = [
-    path("", case_views.home, name="home"),
+    path("", home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("cases/", include("cases.urls")),
     path("meetings/", include("meetings.urls")),
-    path("warnings/", include("cases.urls_warnings")),
-    path("supervision/", include("cases.urls_supervision")),
-    path("account/", include("org.urls_account")),
+    path("warnings/", include(case_urls.warning_patterns)),
+    path("supervision/", include(case_urls.supervision_patterns)),
+    path("account/", include("accounts.urls")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
 ]

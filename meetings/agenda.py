@@ -11,14 +11,14 @@ Groups (a case may be in several; it is listed once, under the first of its grou
 its reasons; each group's count counts every case in it):
     新登记      logged since the division's previous meeting was opened (or in the 7 days before this one opened)
     待签收      a referral to this meeting's division waits for 签收
-    已逾期      open and past its deadline                        (cases.deadlines.overdue_q)
-    三日内到期  open, deadline within 3 days                      (cases.deadlines.due_soon_q)
+    已逾期      open and past its deadline                        (cases.rules.deadlines.overdue_q)
+    三日内到期  open, deadline within 3 days                      (cases.rules.deadlines.due_soon_q)
     红橙风险    open, risk red or orange
     预警未解除  an open Warning
     在办        any other open case in scope
     本次已研判  reviewed at this meeting and in none of the above (e.g. resolved at the meeting)
 
-Plus the rule flags (`cases.escalation.open_flags`) of the listed cases, with this meeting's overrides.
+Plus the rule flags (`cases.rules.escalation.open_flags`) of the listed cases, with this meeting's overrides.
 
 Cost: a fixed number of queries whatever the number of items — the cases (one query, the groups' deadline tests
 annotated in SQL), their pending referrals, open warnings and active 四定 (three prefetches), the previous meeting,
@@ -38,12 +38,11 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from cases import escalation
-from cases.deadlines import due_soon_q, overdue_q
 from cases.models import (
     OPEN_STATUSES,
     RISK_RANK,
     Assignment,
+    EarlyWarning,
     EscalationAction,
     Referral,
     ReferralKind,
@@ -51,9 +50,10 @@ from cases.models import (
     Risk,
     Status,
     Tier,
-    Warning,
     WarningStatus,
 )
+from cases.rules import escalation
+from cases.rules.deadlines import due_soon_q, overdue_q
 from cases.selectors import cases_visible_to
 
 from .models import FlagOverride, Meeting, Review
@@ -185,7 +185,7 @@ def scope(meeting: Meeting, user=None):
 def assemble(meeting: Meeting, *, user=None, now=None) -> Agenda:
     now = now or timezone.now()
     since = since_for(meeting)
-    open_warning = Exists(Warning.objects.filter(dispute=OuterRef("pk"), status=WarningStatus.OPEN))
+    open_warning = Exists(EarlyWarning.objects.filter(dispute=OuterRef("pk"), status=WarningStatus.OPEN))
     reviewed = Exists(Review.objects.filter(meeting=meeting, dispute=OuterRef("pk")))
     on_agenda = Q(status__in=OPEN_STATUSES) | Q(created_at__gt=since) | open_warning | reviewed
     pending = Referral.objects.filter(kind=ReferralKind.REFER, status=ReferralStatus.PENDING).select_related(
@@ -200,7 +200,7 @@ def assemble(meeting: Meeting, *, user=None, now=None) -> Agenda:
         .select_related("village__parent", "holder_division", "holder_unit")
         .prefetch_related(
             Prefetch("referrals", queryset=pending, to_attr="pending_referrals"),
-            Prefetch("warnings", queryset=Warning.objects.filter(status=WarningStatus.OPEN), to_attr="open_warnings"),
+            Prefetch("warnings", queryset=EarlyWarning.objects.filter(status=WarningStatus.OPEN), to_attr="open_warnings"),
             Prefetch("assignments", queryset=Assignment.objects.filter(active=True).select_related(
                 "lead_leader", "responsible_person", "responsible_unit"), to_attr="active_assignments"),
         )

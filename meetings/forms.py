@@ -5,8 +5,8 @@ import datetime
 from django import forms
 from django.utils import timezone
 
-from cases.deadlines import end_of_day
 from cases.models import Outcome, WarningLevel, WarningTarget, WarningTrigger
+from cases.rules.deadlines import end_of_day
 
 from .models import Attendance, Decision, Meeting
 

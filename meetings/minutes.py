@@ -13,7 +13,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from cases.models import Assignment, CaseEvent, Referral, ReferralKind, Tier, Warning
+from cases.models import Assignment, CaseEvent, EarlyWarning, Referral, ReferralKind, Tier
 from cases.selectors import cases_visible_to
 
 from .models import AttendeeKind, FlagOverride, Meeting, Review
@@ -57,7 +57,7 @@ def freeze(meeting: Meeting) -> dict:
         a.dispute_id: a for a in Assignment.objects.filter(meeting=meeting, dispute_id__in=ids)
         .select_related("lead_leader", "responsible_person", "responsible_unit").order_by("created_at", "id")
     }  # the last 四定 fixed at this meeting wins
-    warnings = {w.dispute_id: w for w in Warning.objects.filter(meeting=meeting, dispute_id__in=ids).order_by(
+    warnings = {w.dispute_id: w for w in EarlyWarning.objects.filter(meeting=meeting, dispute_id__in=ids).order_by(
         "raised_at", "id")}
     referrals = {r.dispute_id: r for r in Referral.objects.filter(meeting=meeting, dispute_id__in=ids)
                  .select_related("from_division", "to_division", "to_unit").order_by("created_at", "id")}

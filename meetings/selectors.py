@@ -17,6 +17,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from cases import policy
 from cases.models import Tier
 from org.jurisdiction import prefix_of
 from org.models import (
@@ -34,13 +35,6 @@ from .models import Meeting, MeetingStatus
 
 COUNTY_CODE = "370829000000"
 
-# Which roles convene (and write) the meeting of each tier, in their own division.
-TIER_ROLES = {
-    Tier.VILLAGE: frozenset({Role.VILLAGE_SECRETARY, Role.GRID_WORKER}),
-    Tier.TOWN: frozenset({Role.TOWN_LEADER, Role.TOWN_STAFF}),
-    Tier.COUNTY: frozenset({Role.COUNTY_CENTRE}),
-}
-ROLE_TIER = {role: tier for tier, roles in TIER_ROLES.items() for role in roles}
 
 
 # --- weeks ---------------------------------------------------------------------------------------------------------
@@ -99,24 +93,11 @@ def parse_week(value) -> Week | None:
 # --- who convenes, who sees, who writes ----------------------------------------------------------------------------
 
 
-def convening(user) -> tuple[str, Division] | None:
-    """(tier, division) of the weekly meeting this user convenes, or None for roles that do not convene one."""
-    m = membership_of(user)
-    if m is None or m.role not in ROLE_TIER:
-        return None
-    return ROLE_TIER[m.role], m.division
-
-
 def meetings_visible_to(user) -> QuerySet:
     m = membership_of(user)
     if m is None or m.role in NO_CASE_ACCESS_ROLES:
         return Meeting.objects.none()
     return Meeting.objects.filter(division__code__startswith=prefix_of(m.division_id, m.division.level))
-
-
-def can_write_meeting(user, meeting: Meeting) -> bool:
-    m = membership_of(user)
-    return m is not None and m.division_id == meeting.division_id and m.role in TIER_ROLES.get(meeting.tier, ())
 
 
 def get_meeting_for_user(user, pk, *, write: bool = False) -> Meeting:
@@ -125,7 +106,7 @@ def get_meeting_for_user(user, pk, *, write: bool = False) -> Meeting:
         meeting = meetings_visible_to(user).select_related("division__parent", "convener").get(pk=pk)
     except Meeting.DoesNotExist:
         raise Http404("未找到该例会。") from None
-    if write and not can_write_meeting(user, meeting):
+    if write and not policy.can_write_meeting(user, meeting):
         raise PermissionDenied("只有本级例会召集单位的人员可以修改例会。")
     return meeting
 

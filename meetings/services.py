@@ -1,8 +1,8 @@
 """All writes of meetings: open, edit, attendance, reviews (研判) with their decisions, flag overrides, close.
 
 Every service takes keyword-only arguments, runs in one transaction with the meeting row locked, refuses with a
-`WorkflowError` carrying a Chinese message (nothing is saved then), and checks that the actor writes for the
-meeting's own tier and division. Decisions on cases call the services of `cases.workflow` with `meeting=`, inside
+`Refused` carrying a Chinese message (nothing is saved then), and checks that the actor writes for the
+meeting's own tier and division. Decisions on cases call the services of `cases.services` with `meeting=`, inside
 the same transaction as the Review, so a refused action leaves no Review behind.
 """
 
@@ -11,9 +11,15 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from cases import escalation, workflow
-from cases.models import CaseEvent, EventKind, Status
-from cases.workflow import TRANSITIONS, WorkflowError
+import audit
+from audit.models import Action
+from cases import policy
+from cases import services as workflow
+from cases.models import EventKind, Status
+from cases.rules import escalation
+from cases.rules.transitions import allowed_actions as table_allows
+from cases.services import record_change
+from core.errors import Refused
 from org.selectors import membership_of
 
 from . import agenda, minutes
@@ -27,7 +33,7 @@ from .models import (
     MeetingStatus,
     Review,
 )
-from .selectors import Week, can_write_meeting, convening, meeting_of_week
+from .selectors import Week, meeting_of_week
 
 # Which decisions each tier's meeting takes, in the order the form offers them (the issue's lists).
 TIER_DECISIONS = {
@@ -56,10 +62,9 @@ DECISION_ACTIONS = {
 
 
 def allowed_actions(user, dispute, referral) -> set[str]:
-    """`cases.workflow.allowed_actions` with the pending referral already loaded (the agenda prefetches it), so a
-    page of 200 items asks no query per item."""
-    positions = workflow.position_of(user, dispute, referral=referral)
-    return {name for name, t in TRANSITIONS.items() if dispute.status in t.sources and positions & t.positions}
+    """The table's actions with the pending referral already loaded (the agenda prefetches it), so a page of 200
+    items asks no query per item."""
+    return set(table_allows(user, dispute, referral=referral))
 
 
 def available_decisions(meeting: Meeting, allowed: set[str]) -> list[str]:
@@ -74,19 +79,19 @@ def open_meeting(*, actor, held_on: datetime.date, place: str, form: str) -> tup
     """Open this week's meeting of the actor's own division; if it is already open, return it (created=False).
 
     Race-safe: the unique constraint (division, ISO week) decides; the loser of a race gets the winner's meeting."""
-    position = convening(actor)
+    position = policy.convening(actor)
     if position is None:
-        raise WorkflowError("您的角色不召开平安周例会。")
+        raise Refused("您的角色不召开平安周例会。")
     tier, division = position
     week = Week.current()
     if not week.contains(held_on) or held_on > timezone.localdate():
-        raise WorkflowError(f"会议日期须在本周（{week.monday:%m月%d日}至{week.sunday:%m月%d日}）内，且不晚于今天。")
+        raise Refused(f"会议日期须在本周（{week.monday:%m月%d日}至{week.sunday:%m月%d日}）内，且不晚于今天。")
     existing = meeting_of_week(division, week)
     if existing:
         return existing, False
     place = _required(place, "会议地点", 100)
     if form not in MeetingForm.values:
-        raise WorkflowError("请选择会议形式。")
+        raise Refused("请选择会议形式。")
     try:
         with transaction.atomic():
             meeting = Meeting.objects.create(
@@ -100,6 +105,7 @@ def open_meeting(*, actor, held_on: datetime.date, place: str, form: str) -> tup
             )
     except IntegrityError:
         return Meeting.objects.get(division=division, iso_year=week.year, iso_week=week.week), False
+    _audit(actor, meeting, "召开例会")
     return meeting, True
 
 
@@ -108,12 +114,13 @@ def update_meeting(*, actor, meeting: Meeting, held_on: datetime.date, place: st
                    summary: str = "") -> Meeting:
     meeting = _lock_open(actor, meeting)
     if Week.of(held_on) != Week(meeting.iso_year, meeting.iso_week):
-        raise WorkflowError("会议日期须在本次例会所在的周内。")
+        raise Refused("会议日期须在本次例会所在的周内。")
     if form not in MeetingForm.values:
-        raise WorkflowError("请选择会议形式。")
+        raise Refused("请选择会议形式。")
     meeting.held_on, meeting.place, meeting.form = held_on, _required(place, "会议地点", 100), form
     meeting.summary = (summary or "").strip()[:4000]
     meeting.save(update_fields=["held_on", "place", "form", "summary"])
+    _audit(actor, meeting, "修改例会信息")
     return meeting
 
 
@@ -121,11 +128,13 @@ def update_meeting(*, actor, meeting: Meeting, held_on: datetime.date, place: st
 def add_attendee(*, actor, meeting: Meeting, kind: str, name: str, role_title: str = "", unit: str = "") -> Attendance:
     meeting = _lock_open(actor, meeting)
     if kind not in AttendeeKind.values:
-        raise WorkflowError("请选择参会类别。")
-    return Attendance.objects.create(
+        raise Refused("请选择参会类别。")
+    attendance = Attendance.objects.create(
         meeting=meeting, kind=kind, name=_required(name, "姓名", 32), role_title=(role_title or "").strip()[:64],
         unit=(unit or "").strip()[:64],
     )
+    _audit(actor, meeting, f"增加参会人员（{attendance.get_kind_display()}）")
+    return attendance
 
 
 @transaction.atomic
@@ -133,7 +142,8 @@ def remove_attendee(*, actor, meeting: Meeting, attendance_id: int) -> None:
     meeting = _lock_open(actor, meeting)
     deleted, _ = Attendance.objects.filter(meeting=meeting, pk=attendance_id).delete()
     if not deleted:
-        raise WorkflowError("未找到该参会人员。")
+        raise Refused("未找到该参会人员。")
+    _audit(actor, meeting, "删除参会人员")
 
 
 # --- reviews -------------------------------------------------------------------------------------------------------
@@ -145,20 +155,20 @@ def record_review(*, actor, meeting: Meeting, dispute, analysis: str, decision: 
 
     One Review per meeting and case, editable while the meeting is open. Posting the decision the Review already
     records only updates the analysis (the action was taken when it was first decided); a different decision is
-    carried out through its workflow service. Any refusal raises WorkflowError and rolls everything back."""
+    carried out through its workflow service. Any refusal raises Refused and rolls everything back."""
     meeting = _lock_open(actor, meeting)
     analysis = _required(analysis, "研判意见", 4000)
     if decision not in TIER_DECISIONS[meeting.tier]:
-        raise WorkflowError(f"{meeting.get_tier_display()}级例会不能作出“{_decision_label(decision)}”的决定。")
+        raise Refused(f"{meeting.get_tier_display()}级例会不能作出“{_decision_label(decision)}”的决定。")
     case = agenda.scope(meeting, actor).filter(pk=dispute.pk).first()
     if case is None:
-        raise WorkflowError("该案件不在本次例会的议程范围内。")
+        raise Refused("该案件不在本次例会的议程范围内。")
     review = Review.objects.select_for_update().filter(meeting=meeting, dispute=case).first()
     if review is None or review.decision != decision:
         actions = DECISION_ACTIONS[decision]
-        if actions and not set(actions) & set(workflow.allowed_actions(actor, case)):
+        if actions and not set(actions) & set(table_allows(actor, case)):
             label = Decision(decision).label
-            raise WorkflowError(f"该案件当前（{case.get_status_display()}）不能作出“{label}”的决定。")
+            raise Refused(f"该案件当前（{case.get_status_display()}）不能作出“{label}”的决定。")
         HANDLERS[decision](actor=actor, meeting=meeting, case=case, analysis=analysis, details=details)
     if review is None:
         review = Review(meeting=meeting, dispute=case)
@@ -167,6 +177,7 @@ def record_review(*, actor, meeting: Meeting, dispute, analysis: str, decision: 
         analysis = f"{review.analysis}\n【{_decision_label(decision)}】{analysis}"[:4000]
     review.analysis, review.decision, review.decided_by = analysis, decision, actor
     review.save()
+    _audit(actor, meeting, f"研判 {case.number}：{_decision_label(decision)}")
     return review
 
 
@@ -177,7 +188,7 @@ def _decision_label(decision):
 def _need(details, key, label):
     value = details.get(key)
     if value in (None, "", [], ()):
-        raise WorkflowError(f"请填写{label}。")
+        raise Refused(f"请填写{label}。")
     return value
 
 
@@ -257,17 +268,16 @@ def override_flag(*, actor, meeting: Meeting, dispute, rule_id: int, reason: str
     reason = _required(reason, "不予处理的理由", 2000)
     case = agenda.scope(meeting, actor).filter(pk=dispute.pk).first()
     if case is None:
-        raise WorkflowError("该案件不在本次例会的议程范围内。")
+        raise Refused("该案件不在本次例会的议程范围内。")
     flag = next((f for f in escalation.open_flags([case]).get(case.pk, []) if f.rule_id == rule_id), None)
     if flag is None:
-        raise WorkflowError("该规则提示已不存在（可能已按规则办理），无需说明。")
+        raise Refused("该规则提示已不存在（可能已按规则办理），无需说明。")
     override, _ = FlagOverride.objects.update_or_create(
         meeting=meeting, dispute=case, rule_id=rule_id, defaults={"reason": reason, "by": actor},
     )
-    CaseEvent.objects.create(
-        dispute=case, actor=actor, kind=EventKind.FLAG_OVERRIDDEN, meeting=meeting, field="规则提示",
-        new_value=flag.rule_name[:200], note=f"{flag.message}。不予处理理由：{reason}",
-    )
+    record_change(case, actor, EventKind.FLAG_OVERRIDDEN, field="rule", new=flag.rule_name, meeting=meeting,
+                  note=f"{flag.message}。不予处理理由：{reason}")
+    _audit(actor, meeting, f"规则提示不予处理 {case.number}")
     return override
 
 
@@ -288,34 +298,41 @@ def close_meeting(*, actor, meeting: Meeting, now=None) -> Meeting:
             for item in unhandled[:MAX_LISTED]
         )
         more = f"等{len(unhandled)}件" if len(unhandled) > MAX_LISTED else f"共{len(unhandled)}件"
-        raise WorkflowError(
+        raise Refused(
             f"还有规则提示未处理，不能闭会：{listed}（{more}）。请按提示办理，或在该案件下填写不予处理的理由。"
         )
     meeting.status, meeting.closed_at = MeetingStatus.CLOSED, now or timezone.now()
     meeting.minutes = minutes.freeze(meeting)
     meeting.save(update_fields=["status", "closed_at", "minutes"])
+    _audit(actor, meeting, "闭会，会议纪要已定稿")
     return meeting
 
 
 # --- helpers -------------------------------------------------------------------------------------------------------
 
 
+def _audit(actor, meeting: Meeting, detail: str):
+    """Every meeting service writes one audit row about the meeting, in its own transaction."""
+    audit.record(None, action=Action.MEETING_WRITE, obj=meeting, user=actor,
+                 label=f"{meeting.division.short_name} {meeting.iso_year}年第{meeting.iso_week}周例会", detail=detail)
+
+
 def _lock_open(actor, meeting: Meeting) -> Meeting:
     locked = (Meeting.objects.select_for_update(of=("self",)).select_related("division__parent", "convener")
               .get(pk=meeting.pk))
-    if not can_write_meeting(actor, locked):
-        raise WorkflowError("只有本级例会召集单位的人员可以修改例会。")
+    if not policy.can_write_meeting(actor, locked):
+        raise Refused("只有本级例会召集单位的人员可以修改例会。")
     if locked.status != MeetingStatus.OPEN:
-        raise WorkflowError("本次例会已闭会，会议记录不能再修改。")
+        raise Refused("本次例会已闭会，会议记录不能再修改。")
     return locked
 
 
 def _required(text, what, max_length):
     text = (text or "").strip()
     if not text:
-        raise WorkflowError(f"请填写{what}。")
+        raise Refused(f"请填写{what}。")
     if len(text) > max_length:
-        raise WorkflowError(f"{what}不能超过{max_length}字。")
+        raise Refused(f"{what}不能超过{max_length}字。")
     return text
 
 

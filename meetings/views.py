@@ -13,21 +13,21 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 import audit
+from cases import policy
 from cases.models import Tier
-from cases.pagination import paginate
 from cases.selectors import get_case_for_user
-from cases.workflow import WorkflowError
-
-from . import agenda, minutes, selectors, services
-from .forms import AttendanceForm, MeetingEditForm, OpenMeetingForm, OverrideForm, ReviewForm
-from .models import Meeting, MeetingStatus
+from core.errors import Refused
+from core.pagination import paginate
+from meetings import agenda, minutes, selectors, services
+from meetings.forms import AttendanceForm, MeetingEditForm, OpenMeetingForm, OverrideForm, ReviewForm
+from meetings.models import Meeting, MeetingStatus
 
 
 @login_required
 @require_GET
 def meeting_list(request):
     page = paginate(selectors.meeting_list(request.user), request.GET.get("page"))
-    position = selectors.convening(request.user)
+    position = policy.convening(request.user)
     this_week = None
     if position:
         this_week = selectors.meeting_of_week(position[1], selectors.Week.current())
@@ -40,7 +40,7 @@ def meeting_list(request):
 @require_http_methods(["GET", "POST"])
 def meeting_open(request):
     """召开本周例会 for the user's own division; if it is already open, go to it (no duplicate)."""
-    position = selectors.convening(request.user)
+    position = policy.convening(request.user)
     if position is None:
         raise PermissionDenied("您的角色不召开平安周例会。")
     tier, division = position
@@ -52,7 +52,7 @@ def meeting_open(request):
     if request.method == "POST" and form.is_valid():
         try:
             meeting, created = services.open_meeting(actor=request.user, **form.cleaned_data)
-        except WorkflowError as e:
+        except Refused as e:
             form.add_error(None, str(e))
         else:
             messages.success(request, "已召开本周例会，议程已自动生成。" if created else "本周例会已召开，已为您打开。")
@@ -77,7 +77,7 @@ def _render_detail(request, meeting, *, bound=None, status=200, **forms):
     for one item at a time (`?review=<case id>`, or `bound` = (case id, bound ReviewForm) to re-show one with its
     errors) — a town agenda of 200 items with 200 full forms would be megabytes no phone can use."""
     user = request.user
-    can_write = selectors.can_write_meeting(user, meeting)
+    can_write = policy.can_write_meeting(user, meeting)
     context = {
         "meeting": meeting, "can_write": can_write,
         "heading": f"{minutes.meeting_place_name(meeting)}{meeting.iso_year}年第{meeting.iso_week}周平安周例会",
@@ -143,7 +143,7 @@ def meeting_edit(request, pk):
     if form.is_valid():
         try:
             services.update_meeting(actor=request.user, meeting=meeting, **form.cleaned_data)
-        except WorkflowError as e:
+        except Refused as e:
             form.add_error(None, str(e))
         else:
             messages.success(request, "已保存会议信息。")
@@ -161,7 +161,7 @@ def attendance_add(request, pk):
     if form.is_valid():
         try:
             services.add_attendee(actor=request.user, meeting=meeting, **form.cleaned_data)
-        except WorkflowError as e:
+        except Refused as e:
             form.add_error(None, str(e))
         else:
             messages.success(request, f"已登记参会人员：{form.cleaned_data['name']}。")
@@ -177,7 +177,7 @@ def attendance_remove(request, pk, attendance_id):
         return closed
     try:
         services.remove_attendee(actor=request.user, meeting=meeting, attendance_id=attendance_id)
-    except WorkflowError as e:
+    except Refused as e:
         messages.error(request, str(e))
     else:
         messages.success(request, "已移除该参会人员。")
@@ -204,7 +204,7 @@ def review(request, pk, number):
                 actor=request.user, meeting=meeting, dispute=dispute, analysis=form.cleaned_data["analysis"],
                 decision=form.cleaned_data["decision"], **form.details(),
             )
-        except WorkflowError as e:
+        except Refused as e:
             form.add_error(None, str(e))
         else:
             messages.success(request, f"已记录对 {dispute.number} 的研判。")
@@ -230,7 +230,7 @@ def override(request, pk, number):
     try:
         services.override_flag(actor=request.user, meeting=meeting, dispute=dispute,
                                rule_id=form.cleaned_data["rule_id"], reason=form.cleaned_data["reason"])
-    except WorkflowError as e:
+    except Refused as e:
         messages.error(request, str(e))
     else:
         messages.success(request, f"已记录 {dispute.number} 的不予处理理由。")
@@ -243,7 +243,7 @@ def close(request, pk):
     meeting = selectors.get_meeting_for_user(request.user, pk, write=True)
     try:
         services.close_meeting(actor=request.user, meeting=meeting)
-    except WorkflowError as e:
+    except Refused as e:
         messages.error(request, str(e))
         return redirect(meeting.get_absolute_url() + "#close")
     messages.success(request, "已闭会，会议纪要已生成。")

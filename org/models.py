@@ -108,6 +108,12 @@ ROLE_LEVELS = {
     Role.AUDITOR: {Level.COUNTY},
 }
 
+# Role facts (DESIGN.md §2). Who may do what with a case is decided in cases/policy.py from these.
+VILLAGE_ROLES = frozenset({Role.VILLAGE_SECRETARY, Role.GRID_WORKER})
+TOWN_ROLES = frozenset({Role.TOWN_LEADER, Role.TOWN_STAFF})
+# The user the deadline sweep's records are written as ("系统"); it cannot log in.
+SYSTEM_USERNAME = "system"
+
 # Roles that may register a dispute and edit its basic record.
 CASE_WRITER_ROLES = {Role.VILLAGE_SECRETARY, Role.GRID_WORKER, Role.TOWN_LEADER, Role.TOWN_STAFF}
 # Roles that never see case content (DESIGN.md §2, §7).
@@ -126,7 +132,7 @@ class Membership(models.Model):
     )
     title = models.CharField("职务", max_length=32, blank=True)
     phone = models.CharField("联系电话", max_length=20, blank=True)
-    # Password state (org.security, org.middleware.PasswordChangeRequiredMiddleware). Kept here, on the row every
+    # Password state (accounts.security, accounts.middleware.PasswordChangeRequiredMiddleware). Kept here, on the row every
     # request already loads, so the "must change" check costs no query.
     must_change_password = models.BooleanField(
         "下次登录须修改密码", default=False,

@@ -1,6 +1,6 @@
 """Reads about the acting user: their membership and the divisions they may see."""
 
-from .jurisdiction import prefix_of
+from .jurisdiction import subtree_q
 from .models import Division, Level, Membership
 
 
@@ -16,12 +16,10 @@ def membership_of(user) -> Membership | None:
 
 
 def villages_within(division: Division):
-    """Villages inside `division` (itself if it is a village), by code prefix."""
-    return Division.objects.filter(level=Level.VILLAGE, code__startswith=prefix_of(division.code, division.level))
+    """Villages inside `division` (itself if it is a village), by code range."""
+    return Division.objects.filter(subtree_q("code", division), level=Level.VILLAGE)
 
 
 def divisions_within(division: Division):
     """Township and village divisions inside `division`, for filter drop-downs."""
-    return Division.objects.filter(
-        level__in=[Level.TOWNSHIP, Level.VILLAGE], code__startswith=prefix_of(division.code, division.level)
-    )
+    return Division.objects.filter(subtree_q("code", division), level__in=[Level.TOWNSHIP, Level.VILLAGE])

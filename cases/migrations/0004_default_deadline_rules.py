@@ -1,6 +1,6 @@
 """Seed the default deadline rules (DESIGN.md §6). Editable afterwards in the admin (时限规则).
 
-Specificity decides between matching rules (`cases.deadlines.pick_rule`): the rule with more non-blank conditions
+Specificity decides between matching rules (`cases.rules.deadlines.pick_rule`): the rule with more non-blank
 wins, ties go to the lowest id. The 信访 rule is listed FIRST on purpose: for a petition-sourced case at the village
 or county tier it ties with the tier rule (one condition each) and must win — the statutory 60 days apply.
 """

@@ -3,7 +3,7 @@ case attachments (docs/pii.md).
 
 Order: the three columns become plain TEXT (ciphertext is longer than the old varchar limits), existing plaintext
 is encrypted in place and its id_hash filled, then the fields become `EncryptedTextField` (no schema change).
-The crypto comes from `cases.crypto`, a pure-crypto module that imports no models (STYLE.md §11 bars app model
+The crypto comes from `core.crypto`, a pure-crypto module that imports no models (STYLE.md §11 bars app model
 code here). A database with parties needs FIELD_ENCRYPTION_KEY to migrate; an empty one does not.
 Reversible: backwards decrypts to plaintext before the columns become varchar again.
 """
@@ -14,8 +14,8 @@ import django.db.models.lookups
 from django.conf import settings
 from django.db import migrations, models
 
-import cases.fields
-from cases import crypto
+import core.fields
+from core import crypto
 
 PII_FIELDS = ("id_number", "phone", "address")
 BATCH = 500  # rows per UPDATE: 2,500 parameters, under SQLite's and PostgreSQL's limits
@@ -96,7 +96,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="party",
             name="id_hash",
-            field=cases.fields.BlindIndexField(
+            field=core.fields.BlindIndexField(
                 blank=True, editable=False, help_text="身份证号的带密钥哈希，仅用于按身份证号精确查找。", max_length=64,
                 source="id_number", verbose_name="身份证号检索码",
             ),
@@ -107,17 +107,17 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="party",
             name="id_number",
-            field=cases.fields.EncryptedTextField(blank=True, max_length=18, verbose_name="身份证号"),
+            field=core.fields.EncryptedTextField(blank=True, max_length=18, verbose_name="身份证号"),
         ),
         migrations.AlterField(
             model_name="party",
             name="phone",
-            field=cases.fields.EncryptedTextField(blank=True, max_length=20, verbose_name="联系电话"),
+            field=core.fields.EncryptedTextField(blank=True, max_length=20, verbose_name="联系电话"),
         ),
         migrations.AlterField(
             model_name="party",
             name="address",
-            field=cases.fields.EncryptedTextField(blank=True, max_length=100, verbose_name="住址"),
+            field=core.fields.EncryptedTextField(blank=True, max_length=100, verbose_name="住址"),
         ),
         migrations.AddIndex(
             model_name="party",

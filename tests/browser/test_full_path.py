@@ -19,7 +19,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from cases.models import Dispute, EventKind, Status, Tier
-from cases.validators import id_check_char
+from core.validators import id_check_char
 from meetings.models import Meeting, MeetingStatus
 from org.models import Role
 from tests.conftest import PASSWORD, TOWN_X, VILLAGE_A
@@ -381,8 +381,10 @@ def test_a_dispute_walks_village_town_county_unit_and_is_closed(
 
     expect(hops(EventKind.REFERRED).nth(0)).to_contain_text(re.compile(r"刘山村(委会)? → 嘉祥街道"))
     expect(hops(EventKind.REFERRED).nth(1)).to_contain_text("嘉祥街道 → 嘉祥县")
-    expect(hops(EventKind.ACCEPTED).nth(0)).to_contain_text("→ 镇街·嘉祥街道")
-    expect(hops(EventKind.ACCEPTED).nth(1)).to_contain_text("→ 县·嘉祥县")
+    expect(hops(EventKind.ACCEPTED).nth(0)).to_contain_text("层级：村 → 镇街")
+    expect(hops(EventKind.ACCEPTED).nth(0)).to_contain_text("→ 嘉祥街道")
+    expect(hops(EventKind.ACCEPTED).nth(1)).to_contain_text("层级：镇街 → 县")
+    expect(hops(EventKind.ACCEPTED).nth(1)).to_contain_text("→ 嘉祥县")
     expect(hops(EventKind.ASSIGNED)).to_contain_text(f"责任单位：{TOWN_UNIT}；责任人：{STAFF_NAME}")
     expect(hops(EventKind.WARNING_RAISED)).to_contain_text("情形：集体访、越级访")
     expect(hops(EventKind.TRANSFERRED)).to_contain_text(COUNTY_UNIT)

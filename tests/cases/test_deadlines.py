@@ -13,8 +13,18 @@ import pytest
 from django.apps import apps as django_apps
 from django.utils import timezone
 
-from cases import deadlines
-from cases.deadlines import (
+from cases.models import (
+    CalendarDay,
+    DayMode,
+    DeadlinePurpose,
+    DeadlineRule,
+    Dispute,
+    Source,
+    Status,
+    Tier,
+)
+from cases.rules import deadlines
+from cases.rules.deadlines import (
     calendar_gaps,
     deadline_for,
     due_date,
@@ -26,16 +36,6 @@ from cases.deadlines import (
     reckon,
     rule_for,
     warn_from,
-)
-from cases.models import (
-    CalendarDay,
-    DayMode,
-    DeadlinePurpose,
-    DeadlineRule,
-    Dispute,
-    Source,
-    Status,
-    Tier,
 )
 from org.models import Unit
 from tests.conftest import VILLAGE_A
@@ -125,12 +125,12 @@ def test_calendar_day_rows_override_a_covered_year():
 @needs_2027_uncovered
 @pytest.mark.django_db
 def test_an_uncovered_year_falls_back_to_weekends_and_warns(caplog):
-    with caplog.at_level(logging.WARNING, logger="cases.deadlines"):
+    with caplog.at_level(logging.WARNING, logger="cases.rules.deadlines"):
         result = reckon(D(2027, 2, 5), 3, WORK)  # Fri; weekends only: Mon 8, Tue 9, Wed 10
     assert result.due == D(2027, 2, 10)
     assert result.gaps == (2027,)
     assert GAP_TEXT in result.warning
-    assert [r.name for r in caplog.records] == ["cases.deadlines"]
+    assert [r.name for r in caplog.records] == ["cases.rules.deadlines"]
     assert GAP_TEXT in caplog.records[0].getMessage()
     assert calendar_gaps(D(2027, 1, 1), D(2027, 12, 31)) == [2027]
 
@@ -143,7 +143,7 @@ def test_admin_entered_rows_cover_an_uncovered_year_and_are_honoured(caplog):
         [CalendarDay(date=D(2027, 2, d), kind="holiday", name="春节") for d in range(8, 13)]
         + [CalendarDay(date=D(2027, 2, 14), kind="workday", name="春节调休")]
     )
-    with caplog.at_level(logging.WARNING, logger="cases.deadlines"):
+    with caplog.at_level(logging.WARNING, logger="cases.rules.deadlines"):
         result = reckon(D(2027, 2, 5), 3, WORK)  # 02-14 Sun (1), 02-15 Mon (2), 02-16 Tue (3)
     assert result.due == D(2027, 2, 16)
     assert result.gaps == () and result.warning == ""
@@ -154,7 +154,7 @@ def test_admin_entered_rows_cover_an_uncovered_year_and_are_honoured(caplog):
 @needs_2027_uncovered
 @pytest.mark.django_db
 def test_a_period_running_into_an_uncovered_year_is_flagged(caplog):
-    with caplog.at_level(logging.WARNING, logger="cases.deadlines"):
+    with caplog.at_level(logging.WARNING, logger="cases.rules.deadlines"):
         result = reckon(D(2026, 12, 28), 7, CAL)  # 2027-01-04, a Monday (2027 holidays unknown)
     assert result.due == D(2027, 1, 4) and result.gaps == (2027,)
     assert GAP_TEXT in caplog.text
@@ -323,7 +323,7 @@ def test_the_holiday_admin_says_which_year_is_missing(admin_user, rf, settings):
     from django.contrib.admin import AdminSite
     from django.contrib.messages.storage.fallback import FallbackStorage
 
-    from cases.admin_rules import CalendarDayAdmin
+    from cases.admin import CalendarDayAdmin
 
     model_admin = CalendarDayAdmin(CalendarDay, AdminSite())
     request = rf.get("/admin/cases/calendarday/")
@@ -339,6 +339,6 @@ def test_the_holiday_admin_says_which_year_is_missing(admin_user, rf, settings):
 
 
 def test_the_rule_admin_lists_the_rule_fields():
-    from cases.admin_rules import DeadlineRuleAdmin
+    from cases.admin import DeadlineRuleAdmin
 
     assert {"purpose", "tier", "days", "mode", "warn_before_days", "active"} <= set(DeadlineRuleAdmin.list_display)

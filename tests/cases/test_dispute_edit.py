@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from django.urls import reverse
 
@@ -24,8 +26,12 @@ def test_edit_records_each_change_on_the_timeline(client, make_case, secretary_a
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.title == "新标题" and case.people_involved == 6 and case.version == 2
-    edits = CaseEvent.objects.filter(dispute=case, kind="edited").values_list("field", "old_value", "new_value")
-    assert set(edits) == {("纠纷标题", "张三与李四宅基地边界纠纷", "新标题"), ("涉及人数", "2", "6")}
+    # One timeline row for the save; it stores the fields' codes and values, the page shows their labels.
+    (edit,) = CaseEvent.objects.filter(dispute=case, kind="edited")
+    assert edit.field == "basic"
+    assert json.loads(edit.old_value) == {"title": "张三与李四宅基地边界纠纷", "people_involved": 2}
+    assert json.loads(edit.new_value) == {"title": "新标题", "people_involved": 6}
+    assert edit.changes == [("纠纷标题", "张三与李四宅基地边界纠纷", "新标题"), ("涉及人数", "2", "6")]
     assert "新标题" in client.get(case.get_absolute_url()).content.decode()
 
 
@@ -42,7 +48,8 @@ def test_risk_change_needs_a_reason_and_is_recorded(client, make_case, secretary
     case.refresh_from_db()
     assert case.risk == "red"
     event = CaseEvent.objects.get(dispute=case, kind="risk_changed")
-    assert (event.old_value, event.new_value, event.note) == ("蓝·轻微", "红·重大", "双方家族多人聚集")
+    assert (event.field, event.old_value, event.new_value, event.note) == ("risk", "blue", "red", "双方家族多人聚集")
+    assert (event.old_display, event.new_display) == ("蓝·轻微", "红·重大")
 
 
 @pytest.mark.django_db

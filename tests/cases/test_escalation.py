@@ -8,20 +8,20 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from cases import escalation
-from cases.deadlines import due_date, end_of_day
-from cases.escalation import Flag, flags_for, open_flags, suggested_warnings
 from cases.models import (
     Dispute,
+    EarlyWarning,
     EscalationAction,
     EscalationRule,
     Party,
     Status,
     Tier,
-    Warning,
     WarningStatus,
     WarningTarget,
 )
+from cases.rules import escalation
+from cases.rules.deadlines import due_date, end_of_day
+from cases.rules.escalation import Flag, flags_for, open_flags, suggested_warnings
 from tests.conftest import TOWN_X, VILLAGE_A, VILLAGE_B, VILLAGE_C, party_row
 
 # The seeded rules (migration 0005), by a short key used below.
@@ -51,7 +51,7 @@ def adjust(case, **fields):
 
 
 def add_warning(case, actor, *, submitted_to=WarningTarget.TOWN_JOINT, status=WarningStatus.OPEN):
-    return Warning.objects.create(
+    return EarlyWarning.objects.create(
         dispute=case, level="red", triggers=["intensify"], reasons="可能激化", submitted_to=submitted_to,
         reassess_on=timezone.localdate() + datetime.timedelta(days=7), status=status, tier=Tier.TOWN,
         division_id=TOWN_X, raised_by=actor,
@@ -351,7 +351,7 @@ def test_zero_thresholds_do_not_restrict(rules, world):
 
 
 def rule_form(**overrides):
-    from cases.admin_escalation import EscalationRuleForm
+    from cases.admin import EscalationRuleForm
 
     data = {"name": "测试规则", "active": "on", "tier": "", "category": "", "risk_levels": [], "min_people": "",
             "min_days_open": "", "action": "refer_up", "target_tier": "town", "warning_trigger": "",
@@ -374,6 +374,6 @@ def test_admin_form_validates_rules():
     rule = form.save()
     rule.refresh_from_db()
     assert rule.risk_levels == ["red", "orange"]
-    from cases.admin_escalation import EscalationRuleAdmin
+    from cases.admin import EscalationRuleAdmin
 
     assert EscalationRuleAdmin.conditions(None, rule) == "红色/橙色风险"

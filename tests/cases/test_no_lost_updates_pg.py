@@ -5,8 +5,9 @@ import threading
 import pytest
 from django.db import DatabaseError, connection, connections, transaction
 
-from cases import workflow
+from cases import services as case_services
 from cases.models import CaseEvent, Dispute, Party, Referral
+from core.errors import Refused
 from tests.conftest import VILLAGE_A
 
 pg_only = pytest.mark.skipif(connection.vendor != "postgresql",
@@ -36,9 +37,9 @@ def test_eight_concurrent_referrals_make_one_referral_and_one_event(make_case, s
     def refer():
         try:
             barrier.wait()
-            workflow.refer_up(actor=secretary_a, dispute=case, reason="同时提交")
+            case_services.refer_up(actor=secretary_a, dispute=case, reason="同时提交")
             outcomes.append("ok")
-        except workflow.WorkflowError as exc:
+        except Refused as exc:
             outcomes.append(str(exc))
         finally:
             connections.close_all()

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import workflow
+from cases import services as case_services
 from cases.models import Dispute, Referral, ReferralKind, Tier
 from org.models import Division, Role
 from tests.conftest import COUNTY, TOWN_X, VILLAGE_A, VILLAGE_C
@@ -15,7 +15,7 @@ BUDGET = 6  # session, user, membership, capped count, page rows (+1 slack)
 
 
 def refer(case, actor, reason="村里调不动"):
-    return workflow.refer_up(actor=actor, dispute=case, reason=reason)
+    return case_services.refer_up(actor=actor, dispute=case, reason=reason)
 
 
 def many_pending(make_case, secretary_a, n):
@@ -42,7 +42,7 @@ def test_town_sees_referrals_from_its_villages_with_reason_and_waiting_time(clie
     Referral.objects.filter(pk=referral.pk).update(created_at=timezone.now() - datetime.timedelta(days=3, hours=2))
     accepted = make_case(secretary_a, VILLAGE_A, title="已经签收的纠纷")
     refer(accepted, secretary_a)
-    workflow.accept_referral(actor=town_x, dispute=accepted)
+    case_services.accept_referral(actor=town_x, dispute=accepted)
     other_town = make_case(secretary_c, VILLAGE_C, title="纸坊镇的提请")
     refer(other_town, secretary_c)
 
@@ -60,7 +60,7 @@ def test_county_sees_what_towns_referred_and_towns_do_not(client, make_case, sec
                                                           county_user):
     case = make_case(secretary_a, VILLAGE_A, title="提请到县的纠纷")
     refer(case, secretary_a)
-    workflow.accept_referral(actor=town_x, dispute=case)
+    case_services.accept_referral(actor=town_x, dispute=case)
     refer(case, town_x, "涉及县直部门")
 
     client.force_login(county_user)

@@ -4,11 +4,9 @@ import datetime
 import itertools
 
 import pytest
-from django.urls import include, path, reverse
+from django.urls import reverse
 from django.utils import timezone
 
-from cases import supervision as sup
-from cases.deadlines import end_of_day
 from cases.models import (
     CaseEvent,
     Dispute,
@@ -18,15 +16,11 @@ from cases.models import (
     SupervisionStatus,
     Tier,
 )
-from jiaxiang.urls import urlpatterns as project_urlpatterns
+from cases.rules.deadlines import end_of_day
+from cases.services import supervision as sup
+from core.errors import Refused
 from org.models import Role
 from tests.conftest import COUNTY, TOWN_X, TOWN_Y, VILLAGE_A, VILLAGE_B, VILLAGE_C
-
-# The project's URLconf plus this page, whether or not jiaxiang/urls.py includes it yet.
-urlpatterns = [p for p in project_urlpatterns if getattr(p, "namespace", None) != "supervision"] + [
-    path("supervision/", include("cases.urls_supervision")),
-]
-pytestmark = pytest.mark.urls(__name__)
 
 
 @pytest.fixture
@@ -52,8 +46,9 @@ def supervised(make_case, secretary_a):
         case = make_case(secretary_a, village, tier=tier, status=Status.IN_PROGRESS, title=title)
         missed = end_of_day(timezone.localdate() - datetime.timedelta(days=missed_days_ago))
         Dispute.objects.filter(pk=case.pk).update(deadline=missed)
-        supervision = sup.mark_overdue(case_id=case.pk, deadline=missed, actor=sup.system_actor(),
-                                       now=timezone.now()).supervision
+        assert sup.mark_overdue(case_id=case.pk, deadline=missed, actor=sup.system_actor(), now=timezone.now())
+        supervision = sup.open_supervision(case_id=case.pk, deadline=missed, actor=sup.system_actor(),
+                                           now=timezone.now())
         assert supervision is not None
         return supervision
 
@@ -95,7 +90,7 @@ def test_town_discipline_sees_its_townships_supervisions_only(client, discipline
     assert f"{timezone.localtime(mine_a.missed_deadline):%Y-%m-%d}" in body
     assert f"{timezone.localtime(mine_a.due_at):%Y-%m-%d}" in body
     days_left = (timezone.localtime(mine_a.due_at).date() - timezone.localdate()).days
-    assert days_left >= 15 and f"剩余{days_left}天" in body
+    assert days_left >= 15 and f"剩{days_left}天" in body
     assert "案件调处中" in body
 
 
@@ -150,7 +145,7 @@ def test_overdue_supervisions_say_by_how_many_days(client, discipline_x, supervi
     Supervision.objects.filter(pk=s.pk).update(due_at=end_of_day(timezone.localdate() - datetime.timedelta(days=3)))
     client.force_login(discipline_x)
     body = client.get(LIST).content.decode()
-    assert "督办逾期3天" in body
+    assert "超期3天" in body
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -170,7 +165,8 @@ def test_discipline_closes_a_supervision_with_a_note(client, discipline_x, super
     assert s.note == "已约谈包案领导，纠纷已化解。"
     event = CaseEvent.objects.get(dispute=s.dispute, kind=EventKind.SUPERVISION_CLOSED)
     assert event.actor == discipline_x and event.note == s.note
-    assert (event.old_value, event.new_value) == ("督办中", "已办结")
+    assert (event.old_value, event.new_value) == ("open", "done")
+    assert (event.old_display, event.new_display) == ("督办中", "已办结")
 
 
 @pytest.mark.django_db
@@ -215,7 +211,7 @@ def test_close_is_post_only(client, discipline_x, supervised):
 
 @pytest.mark.django_db
 def test_the_close_service_refuses_an_empty_note():
-    with pytest.raises(sup.SupervisionError, match="请填写督办办结意见"):
+    with pytest.raises(Refused, match="请填写督办办结意见"):
         sup.close_supervision(actor=None, supervision=Supervision(), note=" ")
 
 

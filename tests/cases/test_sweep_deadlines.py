@@ -16,8 +16,6 @@ from django.core.management import CommandError, call_command
 from django.db import connection, connections
 from django.utils import timezone
 
-from cases import supervision as sup
-from cases.deadlines import end_of_day, package_covers
 from cases.models import (
     CaseEvent,
     ClockMark,
@@ -30,6 +28,8 @@ from cases.models import (
     SupervisionStatus,
     Tier,
 )
+from cases.rules.deadlines import end_of_day, package_covers
+from cases.services import supervision as sup
 from org.models import Unit
 from tests.conftest import COUNTY, TOWN_X, TOWN_Y, VILLAGE_A, VILLAGE_C
 
@@ -159,15 +159,14 @@ def test_a_mark_already_taken_by_another_run_writes_nothing(case_due):
     """The losing side of a race: its ClockMark insert hits `clockmark_once` and it backs off cleanly."""
     case = case_due(end_of_day(D(2026, 10, 11)))
     ClockMark.objects.create(dispute=case, kind=ClockMarkKind.OVERDUE, deadline=case.deadline)
-    result = sup.mark_overdue(case_id=case.pk, deadline=case.deadline, actor=sup.system_actor(), now=NOW)
-    assert not result.marked and result.supervision is None
+    assert not sup.mark_overdue(case_id=case.pk, deadline=case.deadline, actor=sup.system_actor(), now=NOW)
     assert not kinds(case, EventKind.OVERDUE).exists() and not Supervision.objects.exists()
     # Same for a supervision opened by other means: the red card is recorded, no second supervision.
     ClockMark.objects.all().delete()
     Supervision.objects.create(dispute=case, missed_deadline=case.deadline, due_at=SUPERVISION_DUE,
                                division_id=TOWN_X)
-    result = sup.mark_overdue(case_id=case.pk, deadline=case.deadline, actor=sup.system_actor(), now=NOW)
-    assert result.marked and result.supervision is None
+    assert sup.mark_overdue(case_id=case.pk, deadline=case.deadline, actor=sup.system_actor(), now=NOW)
+    assert sup.open_supervision(case_id=case.pk, deadline=case.deadline, actor=sup.system_actor(), now=NOW) is None
     assert kinds(case, EventKind.OVERDUE).count() == 1
     assert not kinds(case, EventKind.SUPERVISION_OPENED).exists()
     assert Supervision.objects.filter(dispute=case).count() == 1
@@ -177,11 +176,11 @@ def test_a_mark_already_taken_by_another_run_writes_nothing(case_due):
 @pytest.mark.django_db
 def test_supervision_running_into_an_uncovered_year_counts_weekends_and_warns_once(case_due, caplog):
     cases = [case_due(end_of_day(D(2026, 12, 18))) for _ in range(3)]
-    with caplog.at_level(logging.WARNING, logger="cases.deadlines"):
+    with caplog.at_level(logging.WARNING, logger="cases.rules.deadlines"):
         sup.sweep(now=timezone.make_aware(datetime.datetime(2026, 12, 21, 9, 0)))
     # Mon 12-21 + 15 = Tue 2027-01-05, a weekday: kept (2027 holidays unknown, weekends only).
     assert {s.due_at for s in Supervision.objects.filter(dispute__in=cases)} == {end_of_day(D(2027, 1, 5))}
-    warnings = [r.getMessage() for r in caplog.records if r.name == "cases.deadlines"]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "cases.rules.deadlines"]
     assert len(warnings) == 1 and "2027年节假日数据未录入，时限按周末推算" in warnings[0]
 
 
@@ -209,7 +208,8 @@ def test_an_overdue_supervision_raises_the_case_to_the_county_once(case_due):
         Tier.COUNTY, COUNTY, None, Status.IN_PROGRESS)
     assert case.version == before_version + 1
     event = kinds(case, EventKind.SUPERVISION_OVERDUE).get()
-    assert event.old_value.startswith("镇街") and event.new_value.startswith("县")
+    assert (event.field, event.old_value, event.new_value) == ("tier", "town", "county")
+    assert (event.old_display, event.new_display) == ("镇街", "县")
     assert sup.sweep(now=later + datetime.timedelta(minutes=5)).total == 0
     assert kinds(case, EventKind.SUPERVISION_OVERDUE).count() == 1
 
@@ -253,10 +253,11 @@ def test_the_sweep_reads_in_batches(case_due, django_assert_max_num_queries):
     small = repeat_cost(3)
     large = repeat_cost(27)
     assert small == large <= 5  # system user, rules, overdue candidates, due-soon candidates, supervisions
-    # A first sweep writes per case, but a bounded number of queries per case.
+    # A first sweep writes per case, but a bounded number of queries per case (red card and supervision: each a
+    # locked case, a once-only mark, the record and its timeline and audit rows).
     for _ in range(10):
         case_due(end_of_day(D(2026, 10, 10)))
-    with django_assert_max_num_queries(6 + 10 * 12):
+    with django_assert_max_num_queries(6 + 10 * 17):
         assert len(sup.sweep(now=NOW).supervisions_opened) == 10
 
 

@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from cases.validators import id_check_char, mask_id_number, mask_phone, validate_id_number, validate_phone
+from core.validators import id_check_char, mask_id_number, mask_phone, validate_id_number, validate_phone
 
 
 @pytest.mark.parametrize("value", ["11010519491231002X", "37082919900101123X", "440524188001010014"])

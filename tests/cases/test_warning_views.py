@@ -6,20 +6,14 @@ import itertools
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import include, path, reverse
+from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import Status, Tier, Warning, WarningStatus
-from jiaxiang import urls as project_urls
+from cases.models import EarlyWarning, Status, Tier, WarningStatus
 from meetings.models import Meeting
 from tests.conftest import TOWN_X, VILLAGE_A, VILLAGE_B, VILLAGE_C
 
-# Until jiaxiang/urls.py includes cases.urls_warnings at warnings/, these tests mount it themselves.
-urlpatterns = list(project_urls.urlpatterns)
-if not any(getattr(p, "namespace", None) == "warnings" for p in urlpatterns):
-    urlpatterns.append(path("warnings/", include("cases.urls_warnings")))
-
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+pytestmark = pytest.mark.django_db
 
 URL = "/warnings/"
 PAGE_BUDGET = 7  # session, user, membership, counts by level, capped count, page rows (+ slack for one)
@@ -28,7 +22,7 @@ _week = itertools.count(1)
 
 def warn(case, raiser, *, level="red", triggers=("group_petition",), reasons="涉及多户，可能集体上访",
          submitted_to="town_joint", reassess_in=7, status=WarningStatus.OPEN, meeting=None):
-    return Warning.objects.create(
+    return EarlyWarning.objects.create(
         dispute=case, level=level, triggers=list(triggers), reasons=reasons, submitted_to=submitted_to,
         reassess_on=timezone.localdate() + datetime.timedelta(days=reassess_in), status=status,
         tier=Tier.TOWN, division_id=case.village.parent_id or TOWN_X, raised_by=raiser, meeting=meeting,
@@ -169,7 +163,7 @@ def test_past_due_reassessment_is_highlighted_only_while_open(client, town_x, ca
     flagged = {w.reasons: w.reassess_overdue for _, rows in response.context["groups"] for w in rows}
     assert flagged == {"早该重新评估": True, "还没到评估日": False}
     assert response.content.decode().count("已过重新评估日期") == 1
-    Warning.objects.filter(reasons="早该重新评估").update(status=WarningStatus.CLOSED)
+    EarlyWarning.objects.filter(reasons="早该重新评估").update(status=WarningStatus.CLOSED)
     assert "已过重新评估日期" not in body_of(client, town_x, "?status=all")
 
 
@@ -187,8 +181,8 @@ def test_pagination(client, town_x, cases, settings):
 
 def many_warnings(cases, raiser, n, meeting):
     levels = ["red", "orange", "yellow"]
-    Warning.objects.bulk_create([
-        Warning(dispute=cases["ab"[i % 2]], level=levels[i % 3], triggers=["group_petition", "extreme"],
+    EarlyWarning.objects.bulk_create([
+        EarlyWarning(dispute=cases["ab"[i % 2]], level=levels[i % 3], triggers=["group_petition", "extreme"],
                 reasons=f"批量{i}", submitted_to="town_joint", reassess_on=timezone.localdate(),
                 tier=Tier.TOWN, division_id=TOWN_X, raised_by=raiser, meeting=meeting if i % 2 else None)
         for i in range(n)

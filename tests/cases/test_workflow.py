@@ -6,19 +6,20 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from cases import workflow
+from cases import services as case_services
 from cases.models import (
     Assignment,
     CaseEvent,
     Dispute,
     DutyLog,
+    EarlyWarning,
     Referral,
     ReferralStatus,
     Status,
     Tier,
-    Warning,
 )
-from cases.workflow import WorkflowError
+from cases.rules import transitions
+from core.errors import Refused
 from org.models import Role, Unit
 from tests.conftest import COUNTY, TOWN_X, VILLAGE_A
 
@@ -29,13 +30,13 @@ def snapshot(case):
     case = Dispute.objects.get(pk=case.pk)
     return (case.status, case.tier, case.holder_division_id, case.holder_unit_id, case.version, case.deadline,
             CaseEvent.objects.filter(dispute=case).count(), Referral.objects.filter(dispute=case).count(),
-            Assignment.objects.filter(dispute=case).count(), Warning.objects.filter(dispute=case).count())
+            Assignment.objects.filter(dispute=case).count(), EarlyWarning.objects.filter(dispute=case).count())
 
 
 def refused(fn, case, match, **kwargs):
-    """The action raises (a WorkflowError saying `match`, or DoesNotExist for outsiders) and changes nothing."""
+    """The action raises (a Refused saying `match`, or DoesNotExist for outsiders) and changes nothing."""
     before = snapshot(case)
-    expected = Dispute.DoesNotExist if match is OUTSIDER else WorkflowError
+    expected = Dispute.DoesNotExist if match is OUTSIDER else Refused
     with pytest.raises(expected, match=None if match is OUTSIDER else match):
         fn(dispute=case, **kwargs)
     assert snapshot(case) == before
@@ -53,12 +54,12 @@ def town_staff_x(make_user):
 def at_town(make_case, secretary_a, town_x):
     """A case referred by village A and accepted by town X."""
     case = make_case(secretary_a, VILLAGE_A)
-    workflow.refer_up(actor=secretary_a, dispute=case, reason="多次调解未果")
-    return workflow.accept_referral(actor=town_x, dispute=case)
+    case_services.refer_up(actor=secretary_a, dispute=case, reason="多次调解未果")
+    return case_services.accept_referral(actor=town_x, dispute=case)
 
 
 def assign(town_user, case, staff):
-    return workflow.fix_assignment(
+    return case_services.fix_assignment(
         actor=town_user, dispute=case, lead_leader=town_user, responsible_unit=Unit.objects.get(name="嘉祥街道司法所"),
         responsible_person=staff, measures="司法所牵头，村两委配合调解",
     )
@@ -67,14 +68,14 @@ def assign(town_user, case, staff):
 @pytest.mark.django_db
 def test_village_start_and_resolve_and_close(make_case, secretary_a):
     case = make_case(secretary_a, VILLAGE_A)
-    case = workflow.start_handling(actor=secretary_a, dispute=case)
+    case = case_services.start_handling(actor=secretary_a, dispute=case)
     assert case.status == Status.IN_PROGRESS and case.deadline is not None
-    case = workflow.resolve(actor=secretary_a, dispute=case, outcome="success", note="达成口头协议")
+    case = case_services.resolve(actor=secretary_a, dispute=case, outcome="success", note="达成口头协议")
     assert case.status == Status.RESOLVED and case.resolved_at
-    refused(workflow.close_case, case, "回访或包反馈", actor=secretary_a)
-    workflow.record_visit(actor=secretary_a, dispute=case, visited_on=TODAY(), agreement_kept=True,
+    refused(case_services.close_case, case, "回访或包反馈", actor=secretary_a)
+    case_services.record_visit(actor=secretary_a, dispute=case, visited_on=TODAY(), agreement_kept=True,
                           satisfaction="satisfied", relapse_signs=False)
-    case = workflow.close_case(actor=secretary_a, dispute=case)
+    case = case_services.close_case(actor=secretary_a, dispute=case)
     assert case.status == Status.CLOSED
     kinds = list(CaseEvent.objects.filter(dispute=case).values_list("kind", flat=True))
     assert kinds == ["logged", "started", "resolved", "visited", "closed"]
@@ -83,35 +84,35 @@ def test_village_start_and_resolve_and_close(make_case, secretary_a):
 @pytest.mark.django_db
 def test_other_village_and_wrong_state_are_refused(make_case, secretary_a, secretary_b):
     case = make_case(secretary_a, VILLAGE_A)
-    refused(workflow.start_handling, case, OUTSIDER, actor=secretary_b)  # outsider: not even visible
-    refused(workflow.resolve, case, "已登记", actor=secretary_a, outcome="success")
-    refused(workflow.accept_referral, case, "已登记", actor=secretary_a)
+    refused(case_services.start_handling, case, OUTSIDER, actor=secretary_b)  # outsider: not even visible
+    refused(case_services.resolve, case, "已登记", actor=secretary_a, outcome="success")
+    refused(case_services.accept_referral, case, "已登记", actor=secretary_a)
 
 
 @pytest.mark.django_db
 def test_refer_accept_moves_the_case_up_keeping_its_number(make_case, secretary_a, town_x, town_y):
     case = make_case(secretary_a, VILLAGE_A)
     number = case.number
-    referral = workflow.refer_up(actor=secretary_a, dispute=case, reason="涉及多户，村里调不动")
+    referral = case_services.refer_up(actor=secretary_a, dispute=case, reason="涉及多户，村里调不动")
     assert (referral.from_division_id, referral.to_division_id, referral.to_tier) == (VILLAGE_A, TOWN_X, Tier.TOWN)
     case.refresh_from_db()
     assert case.status == Status.REFERRED and case.tier == Tier.VILLAGE
-    refused(workflow.accept_referral, case, OUTSIDER, actor=town_y)  # another town: not visible
-    refused(workflow.start_handling, case, "已提请", actor=secretary_a)
-    case = workflow.accept_referral(actor=town_x, dispute=case, note="签收，列入本周研判")
+    refused(case_services.accept_referral, case, OUTSIDER, actor=town_y)  # another town: not visible
+    refused(case_services.start_handling, case, "已提请", actor=secretary_a)
+    case = case_services.accept_referral(actor=town_x, dispute=case, note="签收，列入本周研判")
     assert (case.number, case.tier, case.holder_division_id, case.status) == (number, Tier.TOWN, TOWN_X,
                                                                                Status.IN_PROGRESS)
     assert Referral.objects.get(pk=referral.pk).status == ReferralStatus.ACCEPTED
     # The village no longer holds it.
-    refused(workflow.resolve, case, "不是该案件当前的承办方", actor=secretary_a, outcome="success")
+    refused(case_services.resolve, case, "不是该案件当前的承办方", actor=secretary_a, outcome="success")
 
 
 @pytest.mark.django_db
 def test_return_needs_a_reason_and_goes_back(make_case, secretary_a, town_x):
     case = make_case(secretary_a, VILLAGE_A)
-    workflow.refer_up(actor=secretary_a, dispute=case, reason="调不动")
-    refused(workflow.return_referral, case, "退回理由", actor=town_x, reason="  ")
-    case = workflow.return_referral(actor=town_x, dispute=case, reason="属村内一般纠纷，请村里继续调解")
+    case_services.refer_up(actor=secretary_a, dispute=case, reason="调不动")
+    refused(case_services.return_referral, case, "退回理由", actor=town_x, reason="  ")
+    case = case_services.return_referral(actor=town_x, dispute=case, reason="属村内一般纠纷，请村里继续调解")
     assert (case.status, case.tier, case.holder_division_id) == (Status.IN_PROGRESS, Tier.VILLAGE, VILLAGE_A)
     assert CaseEvent.objects.filter(dispute=case, kind="returned").count() == 1
 
@@ -119,7 +120,7 @@ def test_return_needs_a_reason_and_goes_back(make_case, secretary_a, town_x):
 @pytest.mark.django_db
 def test_village_user_cannot_assign_or_warn(make_case, secretary_a):
     case = make_case(secretary_a, VILLAGE_A)
-    refused(workflow.raise_warning, case, "承办方", actor=secretary_a, level="red", triggers=["group_petition"],
+    refused(case_services.raise_warning, case, "承办方", actor=secretary_a, level="red", triggers=["group_petition"],
             reasons="x", submitted_to="town_joint", reassess_on=TODAY())
 
 
@@ -128,10 +129,10 @@ def test_town_case_needs_feedback_before_resolving(at_town, town_x, town_staff_x
     assignment = assign(town_x, at_town, town_staff_x)
     case = Dispute.objects.get(pk=at_town.pk)
     assert case.deadline == assignment.deadline
-    refused(workflow.resolve, case, "包反馈", actor=town_x, outcome="success")
-    workflow.record_duty(actor=town_staff_x, dispute=case, kind="handle", on_date=TODAY(), text="组织双方面对面调解")
-    workflow.record_duty(actor=town_staff_x, dispute=case, kind="feedback", on_date=TODAY(), text="向包案领导反馈")
-    case = workflow.resolve(actor=town_x, dispute=case, outcome="partial", note="赔偿部分达成")
+    refused(case_services.resolve, case, "包反馈", actor=town_x, outcome="success")
+    case_services.record_duty(actor=town_staff_x, dispute=case, kind="handle", on_date=TODAY(), text="组织双方面对面调解")
+    case_services.record_duty(actor=town_staff_x, dispute=case, kind="feedback", on_date=TODAY(), text="向包案领导反馈")
+    case = case_services.resolve(actor=town_x, dispute=case, outcome="partial", note="赔偿部分达成")
     assert case.status == Status.RESOLVED
     assert DutyLog.objects.filter(dispute=case).count() == 2
 
@@ -146,61 +147,61 @@ def test_new_assignment_replaces_the_active_one(at_town, town_x, town_staff_x):
 
 @pytest.mark.django_db
 def test_assignment_people_must_belong_to_the_town(at_town, town_x, secretary_c):
-    refused(workflow.fix_assignment, at_town, "范围内的工作人员", actor=town_x, lead_leader=town_x,
+    refused(case_services.fix_assignment, at_town, "范围内的工作人员", actor=town_x, lead_leader=town_x,
             responsible_unit=Unit.objects.get(name="嘉祥街道司法所"), responsible_person=secretary_c, measures="x")
-    refused(workflow.fix_assignment, at_town, "单位", actor=town_x, lead_leader=town_x,
+    refused(case_services.fix_assignment, at_town, "单位", actor=town_x, lead_leader=town_x,
             responsible_unit=Unit.objects.get(name="纸坊镇司法所"), responsible_person=town_x, measures="x")
 
 
 @pytest.mark.django_db
 def test_warning_lifecycle(at_town, town_x):
-    warning = workflow.raise_warning(
+    warning = case_services.raise_warning(
         actor=town_x, dispute=at_town, level="orange", triggers=["group_petition", "bogus"],
         reasons="涉及12户，扬言集体上访", submitted_to="town_joint", reassess_on=TODAY() + datetime.timedelta(days=7))
     assert warning.triggers == ["group_petition"] and warning.tier == Tier.TOWN
-    workflow.reassess_warning(actor=town_x, dispute=at_town, warning_id=warning.pk, level="red",
+    case_services.reassess_warning(actor=town_x, dispute=at_town, warning_id=warning.pk, level="red",
                               reassess_on=TODAY() + datetime.timedelta(days=3), note="情绪升级")
-    workflow.close_warning(actor=town_x, dispute=at_town, warning_id=warning.pk, note="已签订协议")
-    refused(workflow.close_warning, at_town, "已解除", actor=town_x, warning_id=warning.pk, note="again")
+    case_services.close_warning(actor=town_x, dispute=at_town, warning_id=warning.pk, note="已签订协议")
+    refused(case_services.close_warning, at_town, "已解除", actor=town_x, warning_id=warning.pk, note="again")
     kinds = CaseEvent.objects.filter(dispute=at_town, kind__startswith="warning").values_list("kind", flat=True)
     assert list(kinds) == ["warning_raised", "warning_reassessed", "warning_closed"]
 
 
 @pytest.mark.django_db
 def test_county_accepts_and_transfers_and_unit_handles(at_town, town_x, county_user, unit_user, town_staff_x):
-    workflow.refer_up(actor=town_x, dispute=at_town, reason="涉及跨镇土地权属，镇街无法化解")
-    case = workflow.accept_referral(actor=county_user, dispute=at_town)
+    case_services.refer_up(actor=town_x, dispute=at_town, reason="涉及跨镇土地权属，镇街无法化解")
+    case = case_services.accept_referral(actor=county_user, dispute=at_town)
     assert (case.tier, case.holder_division_id) == (Tier.COUNTY, COUNTY)
-    refused(workflow.transfer_to_unit, case, "县级只能移交", actor=county_user,
+    refused(case_services.transfer_to_unit, case, "县级只能移交", actor=county_user,
             unit=Unit.objects.get(name="嘉祥街道司法所"), reason="x")
     unit = Unit.objects.get(name="县涉土纠纷人民调解委员会")
-    workflow.transfer_to_unit(actor=county_user, dispute=case, unit=unit, reason="涉土纠纷专业调解")
+    case_services.transfer_to_unit(actor=county_user, dispute=case, unit=unit, reason="涉土纠纷专业调解")
     case.refresh_from_db()
     assert case.holder_unit == unit and case.deadline is not None
-    workflow.record_duty(actor=unit_user, dispute=case, kind="handle", on_date=TODAY(), text="现场勘验")
-    workflow.record_duty(actor=unit_user, dispute=case, kind="feedback", on_date=TODAY(), text="反馈协调中心")
-    case = workflow.resolve(actor=unit_user, dispute=case, outcome="success")
-    workflow.record_visit(actor=county_user, dispute=case, visited_on=TODAY(), agreement_kept=True,
+    case_services.record_duty(actor=unit_user, dispute=case, kind="handle", on_date=TODAY(), text="现场勘验")
+    case_services.record_duty(actor=unit_user, dispute=case, kind="feedback", on_date=TODAY(), text="反馈协调中心")
+    case = case_services.resolve(actor=unit_user, dispute=case, outcome="success")
+    case_services.record_visit(actor=county_user, dispute=case, visited_on=TODAY(), agreement_kept=True,
                           satisfaction="basic", relapse_signs=False)
-    refused(workflow.close_case, case, "不是该案件当前的承办方", actor=unit_user)
-    assert workflow.close_case(actor=county_user, dispute=case).status == Status.CLOSED
+    refused(case_services.close_case, case, "不是该案件当前的承办方", actor=unit_user)
+    assert case_services.close_case(actor=county_user, dispute=case).status == Status.CLOSED
 
 
 @pytest.mark.django_db
 def test_reject_needs_reason_and_only_from_logged(make_case, secretary_a):
     case = make_case(secretary_a, VILLAGE_A)
-    refused(workflow.reject, case, "理由", actor=secretary_a, reason="")
-    case = workflow.reject(actor=secretary_a, dispute=case, reason="已进入诉讼程序")
+    refused(case_services.reject, case, "理由", actor=secretary_a, reason="")
+    case = case_services.reject(actor=secretary_a, dispute=case, reason="已进入诉讼程序")
     assert case.status == Status.REJECTED
-    refused(workflow.start_handling, case, "不予受理", actor=secretary_a)
+    refused(case_services.start_handling, case, "不予受理", actor=secretary_a)
 
 
 @pytest.mark.django_db
 def test_reopen_the_original_case_on_relapse(make_case, secretary_a):
     case = make_case(secretary_a, VILLAGE_A)
-    workflow.start_handling(actor=secretary_a, dispute=case)
-    workflow.resolve(actor=secretary_a, dispute=case, outcome="success")
-    case = workflow.reopen(actor=secretary_a, dispute=case, reason="双方再次因排水发生争吵")
+    case_services.start_handling(actor=secretary_a, dispute=case)
+    case_services.resolve(actor=secretary_a, dispute=case, outcome="success")
+    case = case_services.reopen(actor=secretary_a, dispute=case, reason="双方再次因排水发生争吵")
     assert (case.status, case.reopen_count, case.outcome, case.resolved_at) == (Status.IN_PROGRESS, 1, "", None)
     assert Dispute.objects.count() == 1
 
@@ -208,19 +209,19 @@ def test_reopen_the_original_case_on_relapse(make_case, secretary_a):
 @pytest.mark.django_db
 def test_failed_mediation_must_state_the_route(make_case, secretary_a):
     case = make_case(secretary_a, VILLAGE_A)
-    workflow.start_handling(actor=secretary_a, dispute=case)
-    refused(workflow.resolve, case, "其他解决途径", actor=secretary_a, outcome="failed", note="")
-    assert workflow.resolve(actor=secretary_a, dispute=case, outcome="failed",
+    case_services.start_handling(actor=secretary_a, dispute=case)
+    refused(case_services.resolve, case, "其他解决途径", actor=secretary_a, outcome="failed", note="")
+    assert case_services.resolve(actor=secretary_a, dispute=case, outcome="failed",
                             note="已告知可向县法院起诉").outcome == "failed"
 
 
 @pytest.mark.django_db
 def test_allowed_actions_follow_the_table(make_case, secretary_a, town_x, county_user):
     case = make_case(secretary_a, VILLAGE_A)
-    assert set(workflow.allowed_actions(secretary_a, case)) == {"start", "refer", "reject"}
-    assert workflow.allowed_actions(town_x, case) == []
-    workflow.refer_up(actor=secretary_a, dispute=case, reason="x")
+    assert set(transitions.allowed_actions(secretary_a, case)) == {"start", "refer", "reject"}
+    assert transitions.allowed_actions(town_x, case) == []
+    case_services.refer_up(actor=secretary_a, dispute=case, reason="x")
     case.refresh_from_db()
-    assert set(workflow.allowed_actions(town_x, case)) == {"accept", "return", "warn"}
-    assert workflow.allowed_actions(secretary_a, case) == []
-    assert workflow.allowed_actions(county_user, case) == []
+    assert set(transitions.allowed_actions(town_x, case)) == {"accept", "return", "warn"}
+    assert transitions.allowed_actions(secretary_a, case) == []
+    assert transitions.allowed_actions(county_user, case) == []

@@ -12,8 +12,9 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cases import workflow
-from cases.models import Assignment, CaseEvent, Dispute, Referral, ReferralStatus, Status, Tier, Warning
+from cases import services as case_services
+from cases.models import Assignment, CaseEvent, Dispute, EarlyWarning, Referral, ReferralStatus, Status, Tier
+from core.errors import Refused
 from org.models import Level, Role, Unit
 from tests.conftest import COUNTY, TOWN_X, VILLAGE_A
 
@@ -24,7 +25,7 @@ ACTIONS = ["start", "assign", "duty_handle", "duty_feedback", "refer", "accept",
 
 def perform(action, actor, case, cast):
     today = timezone.localdate()
-    w = workflow
+    w = case_services
     if action == "start":
         return w.start_handling(actor=actor, dispute=case)
     if action == "assign":
@@ -45,7 +46,7 @@ def perform(action, actor, case, cast):
         return w.raise_warning(actor=actor, dispute=case, level="orange", triggers=["intensify"], reasons="r",
                                submitted_to="town_joint", reassess_on=today + datetime.timedelta(days=3))
     if action == "close_warning":
-        warning = Warning.objects.filter(dispute=case, status="open").first()
+        warning = EarlyWarning.objects.filter(dispute=case, status="open").first()
         return w.close_warning(actor=actor, dispute=case, warning_id=warning.pk if warning else 0, note="解除")
     if action == "resolve":
         return w.resolve(actor=actor, dispute=case, outcome="success")
@@ -71,7 +72,7 @@ def state(case):
         "pending": Referral.objects.filter(dispute=case, status=ReferralStatus.PENDING).count(),
         "referrals": Referral.objects.filter(dispute=case).count(),
         "active_assignments": Assignment.objects.filter(dispute=case, active=True).count(),
-        "warnings": list(Warning.objects.filter(dispute=case).values_list("status", flat=True)),
+        "warnings": list(EarlyWarning.objects.filter(dispute=case).values_list("status", flat=True)),
     }
 
 
@@ -110,7 +111,7 @@ def test_random_action_sequences_keep_the_invariants(cast, make_case, steps):
         try:
             perform(action, cast[who], case, cast)
             ok = True
-        except (workflow.WorkflowError, Dispute.DoesNotExist):
+        except (Refused, Dispute.DoesNotExist):
             ok = False
         case, after = state(case)
         check_invariants(case, after)

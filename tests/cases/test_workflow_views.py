@@ -17,12 +17,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import selectors, workflow
+from cases import selectors
+from cases import services as case_services
 from cases.models import (
     Assignment,
     CaseEvent,
     Dispute,
     DutyLog,
+    EarlyWarning,
     EscalationAction,
     EscalationRule,
     Referral,
@@ -32,10 +34,10 @@ from cases.models import (
     Supervision,
     Tier,
     Visit,
-    Warning,
     WarningStatus,
 )
-from cases.views_actions import ACTIONS
+from cases.rules import transitions
+from cases.views.actions import ACTIONS
 from org.models import Division, Role, Unit
 from tests.conftest import COUNTY, TOWN_X, TOWN_Y, VILLAGE_A
 
@@ -61,7 +63,7 @@ def snapshot(case):
         list(Referral.objects.filter(dispute=c).values_list("kind", "status").order_by("id")),
         list(Assignment.objects.filter(dispute=c).values_list("id", "active").order_by("id")),
         DutyLog.objects.filter(dispute=c).count(), Visit.objects.filter(dispute=c).count(),
-        list(Warning.objects.filter(dispute=c).values_list("level", "status", "reassess_on").order_by("id")),
+        list(EarlyWarning.objects.filter(dispute=c).values_list("level", "status", "reassess_on").order_by("id")),
     )
 
 
@@ -86,33 +88,33 @@ def logged(w):
 
 
 def village_in_progress(w):
-    return workflow.start_handling(actor=w.sec_a, dispute=logged(w))
+    return case_services.start_handling(actor=w.sec_a, dispute=logged(w))
 
 
 def village_resolved(w):
-    return workflow.resolve(actor=w.sec_a, dispute=village_in_progress(w), outcome="success", note="达成协议")
+    return case_services.resolve(actor=w.sec_a, dispute=village_in_progress(w), outcome="success", note="达成协议")
 
 
 def village_visited(w):
     case = village_resolved(w)
-    workflow.record_visit(actor=w.sec_a, dispute=case, visited_on=TODAY(), agreement_kept=True,
+    case_services.record_visit(actor=w.sec_a, dispute=case, visited_on=TODAY(), agreement_kept=True,
                           satisfaction="satisfied", relapse_signs=False)
     return fresh(case)
 
 
 def referred_to_town(w):
     case = logged(w)
-    workflow.refer_up(actor=w.sec_a, dispute=case, reason="涉及多户，村里调不动")
+    case_services.refer_up(actor=w.sec_a, dispute=case, reason="涉及多户，村里调不动")
     return fresh(case)
 
 
 def at_town(w):
-    return workflow.accept_referral(actor=w.town_x, dispute=referred_to_town(w))
+    return case_services.accept_referral(actor=w.town_x, dispute=referred_to_town(w))
 
 
 def assigned(w):
     case = at_town(w)
-    workflow.fix_assignment(actor=w.town_x, dispute=case, lead_leader=w.town_x,
+    case_services.fix_assignment(actor=w.town_x, dispute=case, lead_leader=w.town_x,
                             responsible_unit=Unit.objects.get(name=TOWN_UNIT), responsible_person=w.staff_x,
                             measures="司法所牵头调解")
     return fresh(case)
@@ -120,18 +122,18 @@ def assigned(w):
 
 def with_warning(w):
     case = at_town(w)
-    workflow.raise_warning(actor=w.town_x, dispute=case, level="yellow", triggers=["intensify"], reasons="情绪激动",
+    case_services.raise_warning(actor=w.town_x, dispute=case, level="yellow", triggers=["intensify"], reasons="情绪激动",
                            submitted_to="town_joint", reassess_on=TODAY() + datetime.timedelta(days=3))
     return fresh(case)
 
 
 def town_resolved_with_warning(w):
     case = with_warning(w)
-    workflow.fix_assignment(actor=w.town_x, dispute=case, lead_leader=w.town_x,
+    case_services.fix_assignment(actor=w.town_x, dispute=case, lead_leader=w.town_x,
                             responsible_unit=Unit.objects.get(name=TOWN_UNIT), responsible_person=w.staff_x,
                             measures="司法所牵头调解")
-    workflow.record_duty(actor=w.staff_x, dispute=case, kind="feedback", on_date=TODAY(), text="双方签订协议")
-    return workflow.resolve(actor=w.town_x, dispute=case, outcome="success")
+    case_services.record_duty(actor=w.staff_x, dispute=case, kind="feedback", on_date=TODAY(), text="双方签订协议")
+    return case_services.resolve(actor=w.town_x, dispute=case, outcome="success")
 
 
 def town_closed_with_warning(w):
@@ -139,24 +141,24 @@ def town_closed_with_warning(w):
     case = town_resolved_with_warning(w)
     ids = list(case.warnings.filter(status=WarningStatus.OPEN).values_list("pk", flat=True))
     for pk in ids:
-        workflow.close_warning(actor=w.town_x, dispute=case, warning_id=pk, note="风险消除")
-    case = workflow.close_case(actor=w.town_x, dispute=fresh(case))
-    Warning.objects.filter(pk__in=ids).update(status=WarningStatus.OPEN, closed_at=None)
+        case_services.close_warning(actor=w.town_x, dispute=case, warning_id=pk, note="风险消除")
+    case = case_services.close_case(actor=w.town_x, dispute=fresh(case))
+    EarlyWarning.objects.filter(pk__in=ids).update(status=WarningStatus.OPEN, closed_at=None)
     return fresh(case)
 
 
 def referred_to_county(w):
     case = at_town(w)
-    workflow.refer_up(actor=w.town_x, dispute=case, reason="涉及县直部门")
+    case_services.refer_up(actor=w.town_x, dispute=case, reason="涉及县直部门")
     return fresh(case)
 
 
 def at_county(w):
-    return workflow.accept_referral(actor=w.county, dispute=referred_to_county(w))
+    return case_services.accept_referral(actor=w.county, dispute=referred_to_county(w))
 
 
 def open_warning_id(case):
-    return Warning.objects.get(dispute=case, status=WarningStatus.OPEN).pk
+    return EarlyWarning.objects.get(dispute=case, status=WarningStatus.OPEN).pk
 
 
 @dataclass
@@ -295,8 +297,8 @@ SCENARIOS = {
 
 
 def test_every_action_of_the_transition_table_has_a_form_and_a_scenario():
-    assert list(ACTIONS) == list(workflow.TRANSITIONS)
-    assert set(SCENARIOS) == set(workflow.TRANSITIONS)
+    assert list(ACTIONS) == list(transitions.USER_ACTIONS)
+    assert set(SCENARIOS) == set(transitions.USER_ACTIONS)
 
 
 ALL = list(SCENARIOS)
@@ -311,7 +313,7 @@ def test_right_user_succeeds_with_one_event(client, w, action):
     client.force_login(actor)
     page = client.get(act_url(case, action))
     assert page.status_code == 200
-    assert workflow.TRANSITIONS[action].label in page.content.decode()
+    assert transitions.TRANSITIONS[action].label in page.content.decode()
     before = list(CaseEvent.objects.filter(dispute=case).values_list("id", flat=True))
     response = client.post(act_url(case, action), s.data(w, case), follow=True)
     assert response.redirect_chain == [(case.get_absolute_url(), 302)], response.content.decode()[:3000]
@@ -330,7 +332,7 @@ def test_wrong_role_gets_403_and_nothing_changes(client, w, action):
     client.force_login(getattr(w, s.wrong_role))
     for response in (client.get(act_url(case, action)), client.post(act_url(case, action), s.data(w, case))):
         assert response.status_code == 403
-        assert f"不能{workflow.TRANSITIONS[action].label}" in response.content.decode()
+        assert f"不能{transitions.TRANSITIONS[action].label}" in response.content.decode()
     assert snapshot(case) == before
 
 
@@ -356,7 +358,7 @@ def test_wrong_state_is_refused_with_a_reason_and_nothing_changes(client, w, act
     for response in (client.get(act_url(case, action)), client.post(act_url(case, action), s.data(w, case))):
         assert response.status_code == 403
         body = response.content.decode()
-        assert f"不能{workflow.TRANSITIONS[action].label}" in body
+        assert f"不能{transitions.TRANSITIONS[action].label}" in body
     assert snapshot(case) == before
 
 
@@ -364,7 +366,7 @@ def test_wrong_state_is_refused_with_a_reason_and_nothing_changes(client, w, act
 def test_closing_a_warning_that_is_already_closed_is_a_form_error(client, w):
     case = with_warning(w)
     warning_id = open_warning_id(case)
-    workflow.close_warning(actor=w.town_x, dispute=case, warning_id=warning_id, note="已和解")
+    case_services.close_warning(actor=w.town_x, dispute=case, warning_id=warning_id, note="已和解")
     before = snapshot(case)
     client.force_login(w.town_x)
     response = client.post(act_url(case, "close_warning"), {"warning_id": warning_id, "note": "再次解除"})
@@ -455,7 +457,7 @@ def test_state_changed_between_get_and_post_is_refused(client, w):
     case = logged(w)
     client.force_login(w.sec_a)
     assert client.get(act_url(case, "reject")).status_code == 200
-    workflow.start_handling(actor=w.sec_a, dispute=case)  # e.g. from another phone, meanwhile
+    case_services.start_handling(actor=w.sec_a, dispute=case)  # e.g. from another phone, meanwhile
     before = snapshot(case)
     response = client.post(act_url(case, "reject"), {"reason": "已起诉"})
     assert response.status_code == 403
@@ -470,7 +472,7 @@ def test_irreversible_actions_ask_for_confirmation(client, w, action):
     case = s.setup(w)
     client.force_login(getattr(w, s.actor))
     body = client.get(act_url(case, action)).content.decode()
-    label = workflow.TRANSITIONS[action].label
+    label = transitions.TRANSITIONS[action].label
     assert f"确认{label}？此操作会" in body
     assert f">确认{label}</button>" in body
 
@@ -528,7 +530,7 @@ def test_transfer_offers_the_county_units_to_the_county_and_own_units_to_a_town(
 
 @pytest.mark.django_db
 def test_warn_form_preticks_the_triggers_the_rules_suggest(client, w):
-    pytest.importorskip("cases.escalation", reason="without the escalation rules nothing is pre-ticked")
+    pytest.importorskip("cases.rules.escalation", reason="without the escalation rules nothing is pre-ticked")
     EscalationRule.objects.create(name="5人以上可能集体访", action=EscalationAction.RAISE_WARNING, min_people=5,
                                   warning_trigger="group_petition")
     case = at_town(w)
@@ -544,10 +546,10 @@ def test_a_responsible_person_who_does_not_hold_the_case_may_record_duty(client,
     """record_duty admits the active 四定's responsible person (here a 派出所 officer), so the page does too."""
     officer = make_user(Role.UNIT_STAFF, TOWN_X, unit_name="嘉祥街道派出所", username="officer")
     case = at_town(w)
-    workflow.fix_assignment(actor=w.town_x, dispute=case, lead_leader=w.town_x,
+    case_services.fix_assignment(actor=w.town_x, dispute=case, lead_leader=w.town_x,
                             responsible_unit=Unit.objects.get(name="嘉祥街道派出所"), responsible_person=officer,
                             measures="派出所调处")
-    assert "duty" not in workflow.allowed_actions(officer, fresh(case))
+    assert "duty" not in transitions.allowed_actions(officer, fresh(case))
     client.force_login(officer)
     page = client.get(case.get_absolute_url())
     assert act_url(case, "duty") in page.content.decode()
@@ -582,7 +584,7 @@ def test_warning_buttons_appear_only_while_a_warning_is_open(client, w):
     client.force_login(w.town_x)
     body = client.get(case.get_absolute_url()).content.decode()
     assert act_url(case, "reassess_warning") in body and act_url(case, "close_warning") in body
-    workflow.close_warning(actor=w.town_x, dispute=case, warning_id=open_warning_id(case), note="已和解")
+    case_services.close_warning(actor=w.town_x, dispute=case, warning_id=open_warning_id(case), note="已和解")
     body = client.get(case.get_absolute_url()).content.decode()
     assert act_url(case, "reassess_warning") not in body and act_url(case, "close_warning") not in body
 
@@ -603,8 +605,8 @@ def add_many_records(case, w, n):
         Referral(dispute=case, kind=ReferralKind.REFER, from_tier=Tier.VILLAGE, from_division=village,
                  to_tier=Tier.TOWN, to_division=town, reason=f"理由{i}", status=ReferralStatus.RETURNED,
                  decided_by=w.town_x, decided_at=timezone.now(), created_by=w.sec_a) for i in range(n)])
-    Warning.objects.bulk_create([
-        Warning(dispute=case, level="yellow", triggers=["intensify", "extreme"], reasons=f"预警{i}",
+    EarlyWarning.objects.bulk_create([
+        EarlyWarning(dispute=case, level="yellow", triggers=["intensify", "extreme"], reasons=f"预警{i}",
                 submitted_to="town_joint", reassess_on=TODAY(), tier=Tier.TOWN, division=town, raised_by=w.town_x)
         for i in range(n)])
     Visit.objects.bulk_create([
@@ -649,7 +651,7 @@ def test_case_page_query_count_does_not_grow_with_records(client, w):
 @pytest.mark.django_db
 def test_records_highlight_the_active_assignment(client, w):
     case = assigned(w)
-    workflow.fix_assignment(actor=w.town_x, dispute=case, lead_leader=w.town_x,
+    case_services.fix_assignment(actor=w.town_x, dispute=case, lead_leader=w.town_x,
                             responsible_unit=Unit.objects.get(name="嘉祥街道派出所"), responsible_person=w.town_x,
                             measures="改由派出所牵头")
     html = render_to_string("cases/_workflow_records.html", {"records": selectors.case_workflow_records(case)})

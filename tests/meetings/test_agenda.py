@@ -11,6 +11,7 @@ from django.utils import timezone
 from cases.models import (
     Assignment,
     Dispute,
+    EarlyWarning,
     EscalationRule,
     Referral,
     ReferralKind,
@@ -18,7 +19,6 @@ from cases.models import (
     Risk,
     Status,
     Tier,
-    Warning,
 )
 from meetings import agenda
 from meetings.agenda import (
@@ -50,7 +50,7 @@ OLD = datetime.timedelta(days=20)
 
 
 def add_warning(case, actor, division_code=TOWN_X, status="open"):
-    return Warning.objects.create(
+    return EarlyWarning.objects.create(
         dispute=case, level="orange", triggers=["intensify"], reasons="可能激化", submitted_to="town_joint",
         reassess_on=timezone.localdate() + 7 * DAY, tier=Tier.TOWN, division_id=division_code, raised_by=actor,
         status=status,
@@ -243,8 +243,8 @@ def populate(make_case, secretary_a, secretary_b, town_x, n):
     warned = clone_cases(town, per)
     village = make_case(secretary_b, VILLAGE_B)
     referred = clone_cases(village, per, status=Status.REFERRED)
-    Warning.objects.bulk_create([
-        Warning(dispute=d, level="orange", triggers=["intensify"], reasons="x", submitted_to="town_joint",
+    EarlyWarning.objects.bulk_create([
+        EarlyWarning(dispute=d, level="orange", triggers=["intensify"], reasons="x", submitted_to="town_joint",
                 reassess_on=timezone.localdate(), tier=Tier.TOWN, division_id=TOWN_X, raised_by=town_x)
         for d in warned
     ])

@@ -6,20 +6,20 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from cases import workflow
+from cases import services as case_services
 from cases.models import (
     Assignment,
     CaseEvent,
     Dispute,
     DutyLog,
+    EarlyWarning,
     EventKind,
     Referral,
     ReferralStatus,
     Status,
     Tier,
-    Warning,
 )
-from cases.workflow import WorkflowError
+from core.errors import Refused
 from meetings import services
 from meetings.models import (
     Attendance,
@@ -40,13 +40,13 @@ def state(case):
     case = Dispute.objects.get(pk=case.pk)
     return (case.status, case.tier, case.holder_division_id, case.holder_unit_id, case.version,
             CaseEvent.objects.filter(dispute=case).count(), Referral.objects.filter(dispute=case).count(),
-            Assignment.objects.filter(dispute=case).count(), Warning.objects.filter(dispute=case).count(),
+            Assignment.objects.filter(dispute=case).count(), EarlyWarning.objects.filter(dispute=case).count(),
             Review.objects.filter(dispute=case).count())
 
 
 def refused(match, case, **kwargs):
     before = state(case)
-    with pytest.raises(WorkflowError, match=match):
+    with pytest.raises(Refused, match=match):
         services.record_review(dispute=case, **kwargs)
     assert state(case) == before
 
@@ -55,7 +55,7 @@ def refused(match, case, **kwargs):
 def referred_to_town(make_case, secretary_a):
     no_rules()
     case = make_case(secretary_a, VILLAGE_A, title="刘山村提请的土地纠纷")
-    workflow.refer_up(actor=secretary_a, dispute=case, reason="多次调解未果")
+    case_services.refer_up(actor=secretary_a, dispute=case, reason="多次调解未果")
     return case
 
 
@@ -85,13 +85,13 @@ def test_opening_refuses_other_roles_and_dates_outside_this_week(make_user, secr
     for role, code in ((Role.SUPERVISOR, COUNTY), (Role.DISCIPLINE, TOWN_X), (Role.AUDITOR, COUNTY),
                        (Role.UNIT_STAFF, COUNTY)):
         unit = "县涉土纠纷人民调解委员会" if role == Role.UNIT_STAFF else None
-        with pytest.raises(WorkflowError, match="不召开"):
+        with pytest.raises(Refused, match="不召开"):
             open_meeting(make_user(role, code, unit_name=unit))
-    with pytest.raises(WorkflowError, match="本周"):
+    with pytest.raises(Refused, match="本周"):
         open_meeting(secretary_a, held_on=TODAY() - 7 * DAY)
-    with pytest.raises(WorkflowError, match="本周"):
+    with pytest.raises(Refused, match="本周"):
         open_meeting(secretary_a, held_on=TODAY() + DAY)
-    with pytest.raises(WorkflowError, match="地点"):
+    with pytest.raises(Refused, match="地点"):
         open_meeting(secretary_a, place="  ")
     assert not Meeting.objects.exists()
 
@@ -117,12 +117,12 @@ def test_attendance_and_meeting_info_are_editable_while_open_only(secretary_a, s
     assert list(meeting.attendance.values_list("name", flat=True)) == ["sec_a", "李督导"]
     services.update_meeting(actor=secretary_a, meeting=meeting, held_on=TODAY(), place="田间", form="field",
                             summary="本周排查3起")
-    with pytest.raises(WorkflowError, match="只有本级"):
+    with pytest.raises(Refused, match="只有本级"):
         services.add_attendee(actor=secretary_b, meeting=meeting, kind="guest", name="外人")
     services.close_meeting(actor=secretary_a, meeting=meeting)
-    with pytest.raises(WorkflowError, match="已闭会"):
+    with pytest.raises(Refused, match="已闭会"):
         services.add_attendee(actor=secretary_a, meeting=meeting, kind="guest", name="迟到")
-    with pytest.raises(WorkflowError, match="已闭会"):
+    with pytest.raises(Refused, match="已闭会"):
         services.update_meeting(actor=secretary_a, meeting=meeting, held_on=TODAY(), place="x", form="room")
 
 
@@ -209,7 +209,7 @@ def test_town_accepts_then_fixes_four_decisions_then_warns(referred_to_town, tow
         actor=town_x, meeting=meeting, dispute=case, analysis="有集体访苗头", decision=Decision.WARN, level="orange",
         triggers=["group_petition", "bogus"], submitted_to="town_joint", reassess_on=TODAY() + 7 * DAY,
     )
-    warning = Warning.objects.get(dispute=case)
+    warning = EarlyWarning.objects.get(dispute=case)
     assert warning.meeting == meeting and warning.triggers == ["group_petition"] and warning.reasons == "有集体访苗头"
     kinds = set(CaseEvent.objects.filter(dispute=case, meeting=meeting).values_list("kind", flat=True))
     assert kinds == {EventKind.ACCEPTED, EventKind.ASSIGNED, EventKind.WARNING_RAISED}
@@ -275,7 +275,7 @@ def flagged_town_case(make_case, secretary_a):
 def test_meeting_with_an_unhandled_flag_refuses_to_close_naming_the_cases(flagged_town_case, town_x):
     case, r = flagged_town_case
     meeting = open_meeting(town_x)
-    with pytest.raises(WorkflowError) as refusal:
+    with pytest.raises(Refused) as refusal:
         services.close_meeting(actor=town_x, meeting=meeting)
     assert "不能闭会" in str(refusal.value) and case.number in str(refusal.value) and r.name in str(refusal.value)
     meeting.refresh_from_db()
@@ -286,9 +286,9 @@ def test_meeting_with_an_unhandled_flag_refuses_to_close_naming_the_cases(flagge
 def test_an_override_with_a_reason_lets_the_meeting_close(flagged_town_case, town_x):
     case, r = flagged_town_case
     meeting = open_meeting(town_x)
-    with pytest.raises(WorkflowError, match="理由"):
+    with pytest.raises(Refused, match="理由"):
         services.override_flag(actor=town_x, meeting=meeting, dispute=case, rule_id=r.pk, reason=" ")
-    with pytest.raises(WorkflowError, match="已不存在"):
+    with pytest.raises(Refused, match="已不存在"):
         services.override_flag(actor=town_x, meeting=meeting, dispute=case, rule_id=r.pk + 999, reason="x")
     services.override_flag(actor=town_x, meeting=meeting, dispute=case, rule_id=r.pk, reason="当事人情绪稳定，暂不预警")
     assert FlagOverride.objects.get(meeting=meeting, dispute=case).reason == "当事人情绪稳定，暂不预警"
@@ -333,9 +333,9 @@ def test_closing_freezes_the_minutes_and_makes_reviews_read_only(referred_to_tow
     assert item["assignment"]["lead_leader"] == "town_x" and item["assignment"]["unit"] == "嘉祥街道司法所"
     assert item["assignment"]["person"] == staff.username and item["assignment"]["measures"] == "勘界调解"
     assert item["actions"] == ["签收", "落实四定"] and item["risk_label"] == "蓝·轻微"
-    with pytest.raises(WorkflowError, match="已闭会"):
+    with pytest.raises(Refused, match="已闭会"):
         services.record_review(actor=town_x, meeting=meeting, dispute=case, analysis="改", decision=Decision.CONTINUE)
-    with pytest.raises(WorkflowError, match="已闭会"):
+    with pytest.raises(Refused, match="已闭会"):
         services.close_meeting(actor=town_x, meeting=meeting)
     # Later changes to the case do not change the frozen minutes.
     Dispute.objects.filter(pk=case.pk).update(title="改过的标题")

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEntry
-from cases import workflow
+from cases import services as case_services
 from cases.models import Dispute, Status, Tier
 from meetings.models import Attendance, FlagOverride, Meeting, MeetingStatus, Review
 from org.models import Role, Unit
@@ -29,7 +29,7 @@ def world(make_case, make_user, secretary_a, town_x):
     no_rules()
     flag_rule = rule(name="镇街案件须预警", tier="town")
     referred = make_case(secretary_a, VILLAGE_A, title="待签收的提请")
-    workflow.refer_up(actor=secretary_a, dispute=referred, reason="调解未果")
+    case_services.refer_up(actor=secretary_a, dispute=referred, reason="调解未果")
     flagged = make_case(secretary_a, VILLAGE_A, tier=Tier.TOWN, status=Status.IN_PROGRESS, title="有规则提示")
     meeting = open_meeting(town_x)
     return {

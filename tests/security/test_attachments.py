@@ -11,17 +11,26 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from PIL import Image
+from pypdf import PdfWriter
 
-from cases.attachments import display_name, path_for
 from cases.models import Attachment, CaseEvent, EventKind, Status
+from core.uploads import display_name, path_for
 from org.models import Role
 from tests.conftest import COUNTY, VILLAGE_A
 
 GPS_IFD = 0x8825
-MINIMAL_PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
-)
+
+
+def _blank_pdf() -> bytes:
+    """A valid one-page PDF, as a scanner's would be (with a cross-reference table)."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+MINIMAL_PDF = _blank_pdf()
 
 
 @pytest.fixture(autouse=True)
@@ -35,7 +44,7 @@ def attachment_settings(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def audit_calls(monkeypatch):
     calls = []
-    monkeypatch.setattr("cases.views_attachments._audit", lambda request, **kw: calls.append(kw))
+    monkeypatch.setattr("cases.views.attachments._audit", lambda request, **kw: calls.append(kw))
     return calls
 
 
@@ -133,7 +142,7 @@ def test_files_that_are_not_what_they_claim_are_rejected(client, secretary_a, ca
     response = upload(client, case_a, name, data)
     assert response.status_code == 400
     body = response.content.decode()
-    assert "只能上传" in body or "图片已损坏" in body or "PDF 含有脚本" in body
+    assert "只能上传" in body or "图片已损坏" in body or "PDF 含有脚本" in body or "无法读取该 PDF" in body
     assert not Attachment.objects.exists() and stored_files(attachment_settings) == []
 
 

@@ -58,9 +58,10 @@ from django.utils import timezone
 from PIL import Image
 
 import audit
-from cases import attachments, pii, workflow
-from cases.models import Dispute, Supervision, Tier, Warning
-from cases.services import create_dispute
+from cases import services as case_services
+from cases.models import Dispute, EarlyWarning, Supervision, Tier
+from cases.services import create_dispute, reveal_party_pii, store_attachment
+from core.uploads import inspect_upload
 from meetings import services as meeting_services
 from meetings.models import Attendance
 from org.models import Division, Membership, Role, Unit
@@ -85,7 +86,7 @@ HELPERS = {"sec_c": (Role.VILLAGE_SECRETARY, VILLAGE_C, None)}  # creates case C
 
 # --- personal data seeded on every case (test_no_pii_leak scans every page for it) -----------------------------------
 
-ID_APPLICANT = "370829198506150038"  # valid GB 11643 check digit (cases.validators.id_check_char)
+ID_APPLICANT = "370829198506150038"  # valid GB 11643 check digit (core.validators.id_check_char)
 ID_RESPONDENT = "11010519491231002X"  # valid, check character X
 MOBILE = "13812345678"
 LANDLINE = "0537-6812345"
@@ -147,16 +148,16 @@ def build_world(attachment_root) -> World:
         "R": new_case(u["sec_b"], VILLAGE_B, "R"),
         "K": new_case(u["sec_a"], VILLAGE_A, "K"),
     }
-    workflow.refer_up(actor=u["sec_a"], dispute=cases["X"], reason="村级调解未果")
-    workflow.accept_referral(actor=u["town_x"], dispute=cases["X"])
-    workflow.refer_up(actor=u["sec_b"], dispute=cases["R"], reason="村级调解未果")
-    workflow.accept_referral(actor=u["town_x"], dispute=cases["R"])
-    workflow.refer_up(actor=u["town_x"], dispute=cases["R"], reason="涉及县直部门")
-    workflow.refer_up(actor=u["sec_a"], dispute=cases["K"], reason="村级调解未果")
-    workflow.accept_referral(actor=u["town_x"], dispute=cases["K"])
-    workflow.refer_up(actor=u["town_x"], dispute=cases["K"], reason="涉及土地确权")
-    workflow.accept_referral(actor=u["county"], dispute=cases["K"])
-    workflow.transfer_to_unit(actor=u["county"], dispute=cases["K"], unit=land_unit, reason="土地确权争议")
+    case_services.refer_up(actor=u["sec_a"], dispute=cases["X"], reason="村级调解未果")
+    case_services.accept_referral(actor=u["town_x"], dispute=cases["X"])
+    case_services.refer_up(actor=u["sec_b"], dispute=cases["R"], reason="村级调解未果")
+    case_services.accept_referral(actor=u["town_x"], dispute=cases["R"])
+    case_services.refer_up(actor=u["town_x"], dispute=cases["R"], reason="涉及县直部门")
+    case_services.refer_up(actor=u["sec_a"], dispute=cases["K"], reason="村级调解未果")
+    case_services.accept_referral(actor=u["town_x"], dispute=cases["K"])
+    case_services.refer_up(actor=u["town_x"], dispute=cases["K"], reason="涉及土地确权")
+    case_services.accept_referral(actor=u["county"], dispute=cases["K"])
+    case_services.transfer_to_unit(actor=u["county"], dispute=cases["K"], unit=land_unit, reason="土地确权争议")
     for kind in cases:
         cases[kind] = Dispute.objects.get(pk=cases[kind].pk)
     c = cases
@@ -167,16 +168,16 @@ def build_world(attachment_root) -> World:
     uploader = {"A": "sec_a", "B": "sec_b", "C": "sec_c", "X": "town_x", "R": "town_x", "K": "county"}
     with override_settings(ATTACHMENT_ROOT=attachment_root):
         attachment = {
-            kind: attachments.store_attachment(
+            kind: store_attachment(
                 actor=u[uploader[kind]], dispute=case, kind="photo",
-                clean=attachments.inspect_upload(SimpleUploadedFile(f"现场{kind}.png", _png())))
+                clean=inspect_upload(SimpleUploadedFile(f"现场{kind}.png", _png())))
             for kind, case in cases.items()
         }
 
     now = timezone.now()
     for kind, division, tier, by in (("A", TOWN_X, Tier.TOWN, "town_x"), ("C", TOWN_Y, Tier.TOWN, "town_y"),
                                      ("K", COUNTY, Tier.COUNTY, "county")):
-        Warning.objects.create(dispute=c[kind], level="yellow", triggers=["intensify"], reasons="可能激化",
+        EarlyWarning.objects.create(dispute=c[kind], level="yellow", triggers=["intensify"], reasons="可能激化",
                                submitted_to="town_joint", reassess_on=timezone.localdate(), tier=tier,
                                division_id=division, raised_by=u[by])
     supervision = {
@@ -200,9 +201,7 @@ def build_world(attachment_root) -> World:
     # What a reveal, a download and an export leave behind, so the auditor's pages have rows to show (and to scan).
     first = {k: case.parties.order_by("id").first() for k, case in c.items()}
     for kind, role in (("A", "sec_a"), ("K", "county")):
-        pii.reveal_party_pii(actor=u[role], party=first[kind], reason="电话联系当事人安排调解")
-        audit.record(None, action="pii_view", obj=first[kind], user=u[role], detail="电话联系当事人安排调解",
-                     label=c[kind].number)
+        reveal_party_pii(actor=u[role], party=first[kind], reason="电话联系当事人安排调解")
     audit.record(None, action="export", obj=meeting["A"], user=u["sec_a"], label="会议纪要",
                  detail="导出会议纪要（Word）")
 
@@ -352,8 +351,8 @@ SAMPLES = {
 #
 # Reading guide: a village user sees their village's cases at every tier; a town user (and the town 纪委) the town's;
 # the county centre what is held by or waiting for the county; a unit what it was transferred; the 督导组 everything,
-# read-only; administrators and auditors no case content at all. Writes: case-writer roles (村/镇街) edit and upload,
-# the current holder acts (workflow.TRANSITIONS), the meeting's own tier roles of its own division write the meeting,
+# read-only; administrators and auditors no case content at all. Writes: case-writer roles (村/镇街) of the holding tier edit, writers upload,
+# the current holder acts (transitions.TRANSITIONS), the meeting's own tier roles of its own division write the meeting,
 # the 纪委 closes supervisions of its own division. Full ID numbers: writers, the county centre, the holding unit.
 
 EXPECTED = """
@@ -372,13 +371,13 @@ cases:detail               C    L     404     404     404     OK      404     40
 cases:detail               X    L     OK      404     OK      404     404     404     OK      OK      404     404
 cases:detail               R    L     404     OK      OK      404     OK      404     OK      OK      404     404
 cases:detail               K    L     OK      404     OK      404     OK      OK      OK      OK      404     404
-# editing the basic record: case-writer roles (村/镇街) inside the jurisdiction; others who see it 403
-cases:edit                 A    L     OK      404     OK      404     404     404     403     403     404     404
-cases:edit                 B    L     404     OK      OK      404     404     404     403     403     404     404
-cases:edit                 C    L     404     404     404     OK      404     404     404     403     404     404
-cases:edit                 X    L     OK      404     OK      404     404     404     403     403     404     404
-cases:edit                 R    L     404     OK      OK      404     403     404     403     403     404     404
-cases:edit                 K    L     OK      404     OK      404     403     403     403     403     404     404
+# editing the basic record: only a case-writer (村/镇街) of the tier holding the case; others who see it 403
+cases:edit                 A    L     OK      404     403     404     404     404     403     403     404     404
+cases:edit                 B    L     404     OK      403     404     404     404     403     403     404     404
+cases:edit                 C    L     404     404     404     403     404     404     404     403     404     404
+cases:edit                 X    L     403     404     OK      404     404     404     403     403     404     404
+cases:edit                 R    L     404     403     OK      404     403     404     403     403     404     404
+cases:edit                 K    L     403     404     403     404     403     403     403     403     404     404
 # an action: only the current holder / receiver (A,B,C start; X assign; R accept; K resolve)
 cases:act                  A    L     OK      404     403     404     404     404     403     403     404     404
 cases:act                  B    L     404     OK      403     404     404     404     403     403     404     404

@@ -3,7 +3,9 @@
 import pytest
 
 from audit.models import AuditEntry
-from cases import services, workflow
+from cases import services
+from cases import services as case_services
+from core.errors import Refused
 from tests.conftest import VILLAGE_A
 
 
@@ -19,8 +21,8 @@ def test_each_workflow_action_writes_one_complete_audit_row(make_case, secretary
         secretary_a.pk, "village_secretary", VILLAGE_A, "success")
     assert (logged.object_id, logged.object_label) == (str(case.pk), case.number)
     steps = [
-        lambda: workflow.refer_up(actor=secretary_a, dispute=case, reason="调不动"),
-        lambda: workflow.accept_referral(actor=town_x, dispute=case),
+        lambda: case_services.refer_up(actor=secretary_a, dispute=case, reason="调不动"),
+        lambda: case_services.accept_referral(actor=town_x, dispute=case),
     ]
     for n, step in enumerate(steps, start=2):
         step()
@@ -33,8 +35,8 @@ def test_each_workflow_action_writes_one_complete_audit_row(make_case, secretary
 @pytest.mark.django_db
 def test_refused_action_writes_no_case_audit_row(make_case, secretary_a, secretary_b):
     case = make_case(secretary_a, VILLAGE_A)
-    with pytest.raises(workflow.WorkflowError):
-        workflow.resolve(actor=secretary_a, dispute=case, outcome="success")
+    with pytest.raises(Refused):
+        case_services.resolve(actor=secretary_a, dispute=case, outcome="success")
     assert len(case_writes()) == 1  # only the registration
 
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cases import workflow
+from cases import services as case_services
 from tests.conftest import VILLAGE_A
 
 NAME_RE = re.compile(r'<(?:input|select|textarea)[^>]*\bname="([^"]+)"')
@@ -120,11 +120,11 @@ def test_case_action_forms(client, action, make_case, secretary_a, town_x):
     actor = {"secretary_a": secretary_a, "town_x": town_x}[who]
     case = make_case(secretary_a, VILLAGE_A)
     if prep in ("in_progress",):
-        workflow.start_handling(actor=secretary_a, dispute=case)
+        case_services.start_handling(actor=secretary_a, dispute=case)
     if prep in ("referred", "at_town"):
-        workflow.refer_up(actor=secretary_a, dispute=case, reason="提请")
+        case_services.refer_up(actor=secretary_a, dispute=case, reason="提请")
     if prep == "at_town":
-        workflow.accept_referral(actor=town_x, dispute=case)
+        case_services.accept_referral(actor=town_x, dispute=case)
     client.force_login(actor)
     url = reverse("cases:act", args=[case.number, action])
     names = fields_of(client, url)

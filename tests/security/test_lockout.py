@@ -7,8 +7,8 @@ import time_machine
 from axes.models import AccessAttempt
 from django.urls import reverse
 
+from accounts.security import locked_usernames
 from audit.models import Action, AuditEntry
-from org.security import locked_usernames
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -139,7 +139,7 @@ def test_the_scan_catches_a_page_that_forgets_to_mask(world, monkeypatch):
     client, cookie = client_for("sec_a", world)
     url = url_for("cases:detail", "A", world)
     assert scan(client, cookie, url)[1] == []
-    monkeypatch.setattr("cases.views.mask_id_number", lambda value: value)
-    monkeypatch.setattr("cases.views.mask_phone", lambda value: value)
+    monkeypatch.setattr("core.validators.mask_id_number", lambda value: value)
+    monkeypatch.setattr("core.validators.mask_phone", lambda value: value)
     found = {(what, value) for _, what, value in scan(client, cookie, url)[1]}
     assert {("身份证号", ID_APPLICANT), ("身份证号", ID_RESPONDENT), ("手机号", MOBILE), ("固定电话", LANDLINE)} <= found

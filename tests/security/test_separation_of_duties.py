@@ -12,7 +12,7 @@ from tests.conftest import COUNTY, TOWN_X, VILLAGE_A
 
 pytestmark = pytest.mark.django_db
 
-CASE_CONTENT_MODELS = ["Dispute", "Party", "CaseEvent", "Assignment", "DutyLog", "Referral", "Warning", "Visit",
+CASE_CONTENT_MODELS = ["Dispute", "Party", "CaseEvent", "Assignment", "DutyLog", "Referral", "EarlyWarning", "Visit",
                        "Supervision", "ClockMark"]
 
 

@@ -8,8 +8,8 @@ from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import security
 from audit.models import Action, AuditEntry
-from org import security
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

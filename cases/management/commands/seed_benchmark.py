@@ -26,7 +26,7 @@ from django.utils import timezone
 from cases.demo_data import ADDRESS_SUFFIX, RISK_WEIGHTS, SOURCE_WEIGHTS, TEMPLATES, id_number, mobile, person_name
 from cases.management.commands.seed_demo import OUTCOMES
 from cases.models import OPEN_STATUSES, CaseEvent, Dispute, EventKind, Outcome, Party, Risk, Status, Tier
-from cases.numbering import reserve_numbers
+from cases.services.numbering import reserve_numbers
 from org.models import Division, Level, Unit
 
 COUNTY_CODE = "370829000000"

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from cases.demo_data import dispute_fields
 from cases.models import CaseEvent, Dispute, EventKind, Party, Status, Tier
-from cases.numbering import reserve_numbers
+from cases.services.numbering import reserve_numbers
 from org.demo_accounts import DEMO_PASSWORD, DEMO_USERS
 from org.models import Division, Level, Membership, Unit
 

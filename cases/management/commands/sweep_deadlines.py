@@ -7,7 +7,7 @@ Idempotent and safe to run twice at once; see cases/supervision.py.
 
 from django.core.management.base import BaseCommand
 
-from cases.supervision import sweep
+from cases.services.supervision import sweep
 
 
 class Command(BaseCommand):

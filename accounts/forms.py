@@ -1,0 +1,42 @@
+"""Forms of the account pages (org/views_account.py). Validation only; the writes are in accounts.security."""
+
+from django import forms
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import get_user_model
+
+
+class ChangePasswordForm(auth_forms.PasswordChangeForm):
+    """Django's form (old password, new twice, AUTH_PASSWORD_VALIDATORS with the user), plus: not the same again."""
+
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("new_password2")
+        if password and not self.has_error("new_password2") and self.user.check_password(password):
+            self.add_error("new_password2", forms.ValidationError("新密码不能与当前密码相同。", code="unchanged"))
+        return cleaned
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label="验证码", max_length=10,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        help_text="打开手机上的验证器应用，输入当前显示的 6 位数字。",
+    )
+
+
+class UsernameForm(forms.Form):
+    username = forms.CharField(label="用户名", max_length=150)
+
+    def clean_username(self):
+        return self.cleaned_data["username"].strip()
+
+
+class AccountForm(UsernameForm):
+    """A user name that must belong to an existing account."""
+
+    def clean_username(self):
+        username = super().clean_username()
+        self.user = get_user_model().objects.filter(username=username).first()
+        if self.user is None:
+            raise forms.ValidationError("没有这个用户名的账号。")
+        return username

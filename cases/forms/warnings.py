@@ -1,0 +1,20 @@
+"""The filter form of the 预警 list."""
+
+from django import forms
+
+from ..models import WarningLevel, WarningStatus
+
+STATUS_ALL = "all"
+ORDER_LEVEL, ORDER_REASSESS, ORDER_NEWEST = "level", "reassess", "newest"
+
+
+class WarningFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label="状态", required=False,
+        choices=[(WarningStatus.OPEN, "预警中"), (WarningStatus.CLOSED, "已解除"), (STATUS_ALL, "全部")],
+    )
+    level = forms.ChoiceField(label="预警等级", required=False, choices=[("", "全部等级"), *WarningLevel.choices])
+    order = forms.ChoiceField(
+        label="排序", required=False,
+        choices=[(ORDER_LEVEL, "按预警等级"), (ORDER_REASSESS, "按重新评估日期"), (ORDER_NEWEST, "最新发出")],
+    )

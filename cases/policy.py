@@ -1,0 +1,197 @@
+"""THE answer to "may this user …?" (STYLE.md: one module, like healthchecks' access helpers).
+
+Views, forms, services and the menu ask these functions; templates receive their booleans and `menu_for(user)`
+and never compare roles. Jurisdiction (which cases a user sees at all) is `selectors.cases_visible_to`; these
+functions assume the case was loaded through it. Role facts (which roles exist, which sit at a village or a town)
+live in `org.models`; the lifecycle table in `rules.transitions`.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.urls import reverse
+
+from org.models import CASE_WRITER_ROLES, NO_CASE_ACCESS_ROLES, TOWN_ROLES, VILLAGE_ROLES, Role
+from org.selectors import membership_of
+
+from .models import FINISHED_STATUSES, Status, SupervisionStatus, Tier, WarningStatus
+from .rules import transitions
+from .rules.transitions import HOLDER_TOWN, HOLDER_VILLAGE
+
+WARNING_ACTIONS = frozenset({"reassess_warning", "close_warning"})
+
+
+def _role(user):
+    m = membership_of(user)
+    return m.role if m is not None else None
+
+
+# --- cases ---------------------------------------------------------------------------------------------------------
+
+
+def sees_case_content(user) -> bool:
+    """Administrators and auditors (and accounts without a post) never see case content (DESIGN.md §2)."""
+    role = _role(user)
+    return role is not None and role not in NO_CASE_ACCESS_ROLES
+
+
+def barred_from_case_content(user) -> bool:
+    """Administrators and auditors: a case page or list answers 403 for them (others without a post see none)."""
+    return _role(user) in NO_CASE_ACCESS_ROLES
+
+
+def is_administrator(user) -> bool:
+    """The 系统管理员 works in the Django admin and sees no case content."""
+    return _role(user) == Role.ADMIN
+
+
+def can_register(user) -> bool:
+    """Register a dispute (and import 排查 results): village and town writers."""
+    return _role(user) in CASE_WRITER_ROLES
+
+
+def can_edit_case(user, dispute) -> bool:
+    """Edit a case's basic record: only a writer of the tier that holds it, while it is not finished."""
+    if _role(user) not in CASE_WRITER_ROLES or dispute.status in FINISHED_STATUSES:
+        return False
+    return bool(transitions.position_of(user, dispute) & {HOLDER_VILLAGE, HOLDER_TOWN})
+
+
+def works_on_case(user, dispute) -> bool:
+    """Who handles the case: case-writer roles, the county centre, and staff of the unit currently holding it.
+    Supervisors, discipline and units that only see the case through a 四定 read it masked."""
+    m = membership_of(user)
+    if m is None:
+        return False
+    if m.role in CASE_WRITER_ROLES or m.role == Role.COUNTY_CENTRE:
+        return True
+    return m.role == Role.UNIT_STAFF and m.unit_id is not None and m.unit_id == dispute.holder_unit_id
+
+
+def can_reveal_pii(user, dispute) -> bool:
+    """See a party's full ID number, phone and address (logged, rate-limited: services.pii)."""
+    return works_on_case(user, dispute)
+
+
+def can_attach(user, dispute) -> bool:
+    return works_on_case(user, dispute) and dispute.status not in FINISHED_STATUSES
+
+
+def permitted_actions(user, dispute, *, records=None, referral=transitions._UNLOADED) -> list[str]:
+    """The workflow actions open to the user on this case now, in table order: the table's, plus 三包 for the
+    active 四定's lead leader and responsible person (whom `record_duty` admits although they may not hold the
+    case).
+
+    `records` (from `selectors.case_workflow_records`) and `referral` save queries when the caller has them."""
+    names = set(transitions.allowed_actions(user, dispute, referral=referral))
+    if "duty" not in names and dispute.status == Status.IN_PROGRESS and user.is_authenticated:
+        if records is not None:
+            assignee = any(a.active and user.pk in (a.lead_leader_id, a.responsible_person_id)
+                           for a in records["assignments"])
+        else:
+            assignee = dispute.assignments.filter(Q(lead_leader=user) | Q(responsible_person=user), active=True).exists()
+        if assignee:
+            names.add("duty")
+    return [name for name in transitions.USER_ACTIONS if name in names]
+
+
+def offered_actions(user, dispute, *, records=None) -> list[str]:
+    """The buttons of the case page: the permitted actions, the warning ones only while a warning is open."""
+    names = set(permitted_actions(user, dispute, records=records))
+    if names & WARNING_ACTIONS:
+        if records is not None:
+            open_warning = any(w.status == WarningStatus.OPEN for w in records["warnings"])
+        else:
+            open_warning = dispute.warnings.filter(status=WarningStatus.OPEN).exists()
+        if not open_warning:
+            names -= WARNING_ACTIONS
+    return [name for name in transitions.USER_ACTIONS if name in names]
+
+
+def can_act(user, dispute, action: str) -> bool:
+    return action in permitted_actions(user, dispute)
+
+
+def inbox_tier(user) -> str | None:
+    """The tier whose 待签收 the user works: a town's roles their town's, the county centre the county's."""
+    role = _role(user)
+    if role in TOWN_ROLES:
+        return Tier.TOWN
+    if role == Role.COUNTY_CENTRE:
+        return Tier.COUNTY
+    return None
+
+
+# --- supervision ---------------------------------------------------------------------------------------------------
+
+
+def can_see_supervisions(user) -> bool:
+    return _role(user) == Role.DISCIPLINE
+
+
+def can_close_supervision(user, supervision) -> bool:
+    """Only the commission that runs a supervision closes it (the service refuses one that is not open)."""
+    m = membership_of(user)
+    return m is not None and m.role == Role.DISCIPLINE and supervision.division_id == m.division_id
+
+
+def offers_close_supervision(user, supervision) -> bool:
+    """The 办结 button: the commission's own supervision, still open."""
+    return supervision.status == SupervisionStatus.OPEN and can_close_supervision(user, supervision)
+
+
+# --- meetings (the meetings app asks here; the meeting is passed in, never imported) --------------------------------
+
+# Which roles convene (and write) the meeting of each tier, in their own division.
+MEETING_ROLES = {
+    Tier.VILLAGE: VILLAGE_ROLES,
+    Tier.TOWN: TOWN_ROLES,
+    Tier.COUNTY: frozenset({Role.COUNTY_CENTRE}),
+}
+_CONVENES = {role: tier for tier, roles in MEETING_ROLES.items() for role in roles}
+
+
+def convening(user):
+    """(tier, division) of the weekly meeting this user convenes, or None for roles that do not convene one."""
+    m = membership_of(user)
+    if m is None or m.role not in _CONVENES:
+        return None
+    return _CONVENES[m.role], m.division
+
+
+def can_write_meeting(user, meeting) -> bool:
+    m = membership_of(user)
+    return m is not None and m.division_id == meeting.division_id and m.role in MEETING_ROLES.get(meeting.tier, ())
+
+
+# --- the menu ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: str
+    url: str
+
+
+def menu_for(user) -> list[MenuItem]:
+    """The navigation a user gets, from the same answers the views give (a link never leads to a 403)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    role = _role(user)
+    items = []
+    if sees_case_content(user):
+        items += [MenuItem("纠纷台账", reverse("cases:list")), MenuItem("平安周例会", reverse("meetings:list")),
+                  MenuItem("我的包案", reverse("cases:mine"))]
+        if inbox_tier(user):
+            items.append(MenuItem("待签收", reverse("cases:inbox")))
+        items.append(MenuItem("预警", reverse("warnings:list")))
+        if can_see_supervisions(user):
+            items.append(MenuItem("督办", reverse("supervision:list")))
+        items.append(MenuItem("例会情况", reverse("meetings:compliance")))
+    if role == Role.AUDITOR:
+        items.append(MenuItem("审计日志", reverse("audit:list")))
+    if role == Role.ADMIN:
+        items.append(MenuItem("账号安全", reverse("account:security")))
+        if user.is_staff:
+            items.append(MenuItem("系统管理", reverse("admin:index")))
+    return items

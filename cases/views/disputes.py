@@ -1,0 +1,111 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from core.errors import attempt
+from core.pagination import paginate
+from org.models import Level
+from org.selectors import divisions_within, membership_of, villages_within
+
+from .. import policy, selectors, services
+from ..filters import DisputeFilter
+from ..forms.attachments import AttachmentForm
+from ..forms.disputes import DisputeCreateForm, DisputeEditForm, PartyFormSet
+from ..models import Dispute
+from ..services.disputes import EDITABLE_FIELDS
+from .actions import action_links
+
+
+def _writer_membership(user):
+    if not policy.can_register(user):
+        raise PermissionDenied("您的角色不能登记矛盾纠纷。")
+    return membership_of(user)
+
+
+@login_required
+def dispute_list(request):
+    m = membership_of(request.user)
+    divisions = None
+    if m is not None and m.division.level != Level.VILLAGE:
+        divisions = divisions_within(m.division)
+        if m.division.level == Level.COUNTY:
+            divisions = divisions.filter(level=Level.TOWNSHIP)
+    f = DisputeFilter(request.GET, queryset=selectors.case_list(request.user), divisions=divisions)
+    page = paginate(f.qs, request.GET.get("page"))
+    return render(request, "cases/dispute_list.html", {
+        "filter": f, "page": page, "can_create": policy.can_register(request.user),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dispute_create(request):
+    m = _writer_membership(request.user)
+    villages = villages_within(m.division)
+    form = DisputeCreateForm(request.POST or None, villages=villages)
+    formset = PartyFormSet(request.POST or None, instance=Dispute(), prefix="parties")
+    show_errors = True
+    if request.method == "POST" and "add_party" in request.POST:
+        # Without JavaScript: re-show the form with one more empty party row, no errors yet.
+        data = request.POST.copy()
+        data["parties-TOTAL_FORMS"] = str(int(data.get("parties-TOTAL_FORMS") or 0) + 1)
+        form = DisputeCreateForm(data, villages=villages)
+        formset = PartyFormSet(data, instance=Dispute(), prefix="parties")
+        show_errors = False
+    elif request.method == "POST" and form.is_valid() and formset.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k != "village"}
+        dispute = attempt(form, services.create_dispute, actor=request.user, village=form.cleaned_data["village"],
+                          fields=fields, parties=formset.party_rows())
+        if dispute is not None:
+            messages.success(request, f"已登记，案件编号 {dispute.number}。")
+            return redirect(dispute)
+    return render(request, "cases/dispute_form.html", {
+        "form": form, "formset": formset, "show_errors": show_errors,
+    })
+
+
+@login_required
+def dispute_detail(request, number):
+    dispute, parties, events = selectors.case_detail(request.user, number)
+    records = selectors.case_workflow_records(dispute)
+    return render(request, "cases/dispute_detail.html", {
+        "case": dispute, "parties": parties, "events": events, "records": records,
+        "actions": action_links(request.user, dispute, records=records),
+        "can_edit": policy.can_edit_case(request.user, dispute),
+        "can_reveal_pii": policy.can_reveal_pii(request.user, dispute),
+        "attachments": selectors.attachments_of(dispute),
+        "can_attach": policy.can_attach(request.user, dispute),
+        "attachment_form": AttachmentForm(),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dispute_edit(request, number):
+    dispute = selectors.get_case_for_user(request.user, number, write=True)
+    form = DisputeEditForm(request.POST or None, instance=dispute, initial={"version": dispute.version})
+    if request.method == "POST" and form.is_valid():
+        fields = {k: form.cleaned_data[k] for k in EDITABLE_FIELDS}
+        try:
+            saved = attempt(form, services.update_dispute, actor=request.user, dispute=dispute,
+                            version=form.cleaned_data["version"], fields=fields, risk=form.cleaned_data["risk"],
+                            risk_reason=form.cleaned_data["risk_reason"])
+        except services.CaseConflict as conflict:
+            rows = services.record_edit_conflict(
+                actor=request.user, dispute=dispute, version=form.cleaned_data["version"], fields=fields,
+                risk=form.cleaned_data["risk"],
+            )
+            # Offer the user's own values again on top of the current version; nothing they typed is lost.
+            retry = DisputeEditForm(instance=conflict.current, initial={
+                **{k: form.cleaned_data[k] for k in (*EDITABLE_FIELDS, "risk", "risk_reason")},
+                "version": conflict.current.version,
+            })
+            return render(request, "cases/dispute_conflict.html", {
+                "case": conflict.current, "rows": rows, "form": retry,
+            }, status=409)
+        if saved is not None:
+            messages.success(request, "已保存修改。")
+            return redirect(dispute)
+    return render(request, "cases/dispute_edit.html", {"form": form, "case": dispute})

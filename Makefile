@@ -1,8 +1,10 @@
 # 平安周例会 — two commands on a fresh machine:
 #   make run    create .venv, install, migrate SQLite, load divisions + demo data, serve on 127.0.0.1:8000
+#               (another port: PORT=8010 make run)
 #   make test   create .venv, install, run the whole suite (browser tests need Debian's chromium; installed here
 #               with apt when running as root, otherwise they skip loudly)
 PY ?= python3
+PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -36,7 +38,7 @@ demo: migrate
 	$(BIN)/python manage.py seed_demo
 
 run: demo
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 browser-deps:
 	@if [ -x /usr/bin/chromium ]; then :; \
@@ -47,6 +49,7 @@ browser-deps:
 	else echo "!!! 不是 root 或没有 apt-get：浏览器测试将跳过"; fi
 
 test: $(STAMP) field-key browser-deps
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 bench: $(STAMP) field-key

@@ -6,6 +6,7 @@ Villages A (刘山村) and B (唐庄村) are in town X (嘉祥街道); village C
 import base64
 import datetime
 import itertools
+import os
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -31,6 +32,30 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         call_command("load_divisions", verbosity=0, stdout=open("/dev/null", "w"))
         call_command("seed_reference", stdout=open("/dev/null", "w"))
+
+
+def restore_database(snapshot: str):
+    """Empty every table (without post_migrate re-creating content types), then load `snapshot`: what a
+    transactional test (whose flush deletes the reference data) uses to leave the database as it found it."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+
+    call_command("flush", verbosity=0, interactive=False, reset_sequences=False, inhibit_post_migrate=True)
+    connection.creation.deserialize_db_from_string(snapshot)
+    ContentType.objects.clear_cache()
+
+
+@pytest.fixture(scope="session")
+def db_snapshot(django_db_setup, django_db_blocker):
+    """The test database as the session set it up: the migrations' seed rows, divisions and units."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if not Division.objects.exists():  # a transactional test elsewhere already flushed it
+            with open(os.devnull, "w") as null:
+                call_command("load_divisions", verbosity=0, stdout=null)
+                call_command("seed_reference", stdout=null)
+        return connection.creation.serialize_db_to_string()
 
 
 @pytest.fixture

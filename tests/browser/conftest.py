@@ -16,15 +16,12 @@ So, like Django's `serialized_rollback` but with the session's reference data in
 import os
 import re
 import sys
-import warnings
 from pathlib import Path
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
-from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connections
 
-from org.models import Division
+from tests.conftest import restore_database
 
 # Playwright's sync API runs an event loop in the main thread; Django would otherwise refuse ORM calls there.
 # While that loop runs, Django keeps this thread's connections in a context variable (asgiref's Local), i.e. in
@@ -105,38 +102,18 @@ def shot(request):
     return take
 
 
-def _restore(snapshot):
-    """Empty every table (without post_migrate re-creating content types), then load `snapshot`."""
-    call_command("flush", verbosity=0, interactive=False, reset_sequences=False, inhibit_post_migrate=True)
-    connection.creation.deserialize_db_from_string(snapshot)
-    ContentType.objects.clear_cache()
-
-
-@pytest.fixture(scope="session")
-def _db_snapshot(django_db_setup, django_db_blocker):
-    """The test database as the session set it up: migrations' seed rows + divisions + units."""
-    with django_db_blocker.unblock():
-        if not Division.objects.exists():  # a transactional test elsewhere already flushed it
-            warnings.warn("browser tests: the test database was already flushed; snapshot rebuilt from "
-                          "load_divisions + seed_reference only (rows seeded by data migrations are missing)", stacklevel=2)
-            with open(os.devnull, "w") as null:
-                call_command("load_divisions", verbosity=0, stdout=null)
-                call_command("seed_reference", stdout=null)
-        return connection.creation.serialize_db_to_string()
-
-
 @pytest.fixture
-def reference_data(transactional_db, _db_snapshot):
+def reference_data(transactional_db, db_snapshot):
     """Start from the session's reference data (a previous transactional test flushed it); users come after."""
-    _restore(_db_snapshot)
+    restore_database(db_snapshot)
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _restore_db_after_module(_db_snapshot, django_db_blocker):
+def _restore_db_after_module(db_snapshot, django_db_blocker):
     """Runs after the last test's flush: put the session's data back for whatever test runs next."""
     yield
     with django_db_blocker.unblock():
-        _restore(_db_snapshot)
+        restore_database(db_snapshot)
         connections.close_all()
 
 

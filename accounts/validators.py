@@ -1,48 +1,13 @@
 """Password rules beyond Django's own validators (等保 8.1.4.1 a: 口令具有复杂度要求并定期更换).
 
-Listed in settings.AUTH_PASSWORD_VALIDATORS after Django's length, similarity, common-password and all-digits checks.
+Listed in settings.AUTH_PASSWORD_VALIDATORS after Django's length, similarity, common-password and all-digits checks,
+whose messages are worded in Chinese by the project's catalogue (locale/zh_Hans/LC_MESSAGES/django.po).
 """
 
 import string
 
-from django.contrib.auth import password_validation as django_validators
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-
-# Django's own rules with fixed Chinese messages: Django 5.2 changed some message ids and its zh_Hans catalogue no
-# longer matches them (the length message would show in English).
-
-
-class MinimumLengthValidator(django_validators.MinimumLengthValidator):
-    def get_error_message(self):
-        return f"密码太短：至少需要 {self.min_length} 个字符。"
-
-    def get_help_text(self):
-        return f"密码至少 {self.min_length} 个字符。"
-
-
-class UserAttributeSimilarityValidator(django_validators.UserAttributeSimilarityValidator):
-    def get_error_message(self):
-        return "密码与%(verbose_name)s太相似。"
-
-    def get_help_text(self):
-        return "密码不能与用户名、姓名等个人信息相似。"
-
-
-class CommonPasswordValidator(django_validators.CommonPasswordValidator):
-    def get_error_message(self):
-        return "这个密码太常见，容易被猜中。"
-
-    def get_help_text(self):
-        return "不能使用常见密码。"
-
-
-class NumericPasswordValidator(django_validators.NumericPasswordValidator):
-    def get_error_message(self):
-        return "密码不能全是数字。"
-
-    def get_help_text(self):
-        return "密码不能全是数字。"
 
 CLASSES = (
     ("大写字母", lambda c: c in string.ascii_uppercase),

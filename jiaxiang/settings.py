@@ -113,10 +113,10 @@ AUTHENTICATION_BACKENDS = [
 
 # Django's four rules (with fixed Chinese messages), then 3 of 4 character classes, then the age tracker.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "accounts.validators.UserAttributeSimilarityValidator"},
-    {"NAME": "accounts.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
-    {"NAME": "accounts.validators.CommonPasswordValidator"},
-    {"NAME": "accounts.validators.NumericPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "accounts.validators.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
     {"NAME": "accounts.validators.PasswordChangeTracker"},
 ]
@@ -143,7 +143,7 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # Second factor (django-otp, TOTP). Off in the DEBUG demo; the login page then says so.
 REQUIRE_2FA = env.bool("REQUIRE_2FA", default=not DEBUG)
-OTP_REQUIRED_ROLES = ["county_centre", "admin", "auditor"]  # staff and superusers always need it too
+OTP_REQUIRED_ROLES = ["county_centre", "admin", "security_admin", "auditor"]  # staff and superusers always need it too
 OTP_TOTP_ISSUER = "嘉祥县平安周例会"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
@@ -159,6 +159,8 @@ TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
+# Our wording of Django's own messages (password rules …), searched before Django's catalogues.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

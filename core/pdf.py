@@ -21,6 +21,8 @@ from io import BytesIO
 from pypdf import PasswordType, PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject, read_object
 
+from .errors import Refused
+
 MAX_OBJECTS = 200_000
 MAX_SECONDS = 15.0
 
@@ -64,13 +66,12 @@ _KEYS = {
 }
 
 
-class PdfRefused(Exception):
+class PdfRefused(Refused):
     """The PDF must not be stored; `message` is a Chinese sentence for the uploader, `code` a stable reason."""
 
     def __init__(self, code: str):
+        super().__init__(MESSAGES[code])
         self.code = code
-        self.message = MESSAGES[code]
-        super().__init__(self.message)
 
 
 def _verdict(d: DictionaryObject, get) -> str | None:

@@ -118,6 +118,12 @@ def sysadmin(make_user):
     return make_user(Role.ADMIN, COUNTY, username="sysadmin")
 
 
+@pytest.fixture
+def security_admin(make_user):
+    """安全管理员 (三员): unlocks, resets and issues 2FA enrolment, approves the administrator's role grants."""
+    return make_user(Role.SECURITY_ADMIN, COUNTY, username="anquan")
+
+
 def party_row(name="张三", role="applicant", sex="M", id_number="", phone="13812345678"):
     return {"role": role, "name": name, "sex": sex, "id_number": id_number, "phone": phone, "address": "刘山村1号"}
 
@@ -128,9 +134,52 @@ DISPUTE_FIELDS = {
 }
 
 
+def _fixture_user(role, division_code, username):
+    """A stand-in official who carries a fixture case up a tier (created once per test database)."""
+    user, created = get_user_model().objects.get_or_create(username=username, defaults={"first_name": "经办人"})
+    if created:
+        Membership.objects.create(user=user, division_id=division_code, role=role)
+    return user
+
+
+def _move(case, actor, *, tier, status):
+    """Walk a freshly registered case to `tier` and `status` through the services, as real users would. The
+    village's steps are taken by `actor` when it works in that village, else by a stand-in secretary."""
+    today = timezone.localdate()
+    if Membership.objects.filter(user=actor, division_id=case.village_id).exists() is False:
+        actor = _fixture_user(Role.VILLAGE_SECRETARY, case.village_id, f"fixture_village_{case.village_id}")
+    if tier in (Tier.TOWN, Tier.COUNTY):
+        town = _fixture_user(Role.TOWN_LEADER, case.village.parent_id, f"fixture_town_{case.village.parent_id}")
+        services.refer_up(actor=actor, dispute=case, reason="村级调解未果")
+        case = services.accept_referral(actor=town, dispute=case)
+        actor = town
+        if tier == Tier.COUNTY:
+            centre = _fixture_user(Role.COUNTY_CENTRE, COUNTY, "fixture_county")
+            services.refer_up(actor=town, dispute=case, reason="镇街调解未果")
+            case = services.accept_referral(actor=centre, dispute=case)
+            actor = centre
+    if status == Status.REJECTED:
+        return services.reject(actor=actor, dispute=case, reason="不属于民间纠纷")
+    if status == Status.REFERRED:
+        services.refer_up(actor=actor, dispute=case, reason="调解未果")
+        return Dispute.objects.get(pk=case.pk)
+    if status in (Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED) and case.status == Status.LOGGED:
+        case = services.start_handling(actor=actor, dispute=case)
+    if status in (Status.RESOLVED, Status.CLOSED):
+        if case.tier == Tier.TOWN:
+            services.record_duty(actor=actor, dispute=case, kind="feedback", on_date=today, text="已反馈")
+        case = services.resolve(actor=actor, dispute=case, outcome="success", note="达成调解协议")
+    if status == Status.CLOSED:
+        services.record_visit(actor=actor, dispute=case, visited_on=today, agreement_kept=True,
+                              satisfaction="satisfied", relapse_signs=False)
+        case = services.close_case(actor=actor, dispute=case)
+    return Dispute.objects.get(pk=case.pk)
+
+
 @pytest.fixture
 def make_case(db):
-    """Create a case through the service (as a real user would), optionally moved to another tier/status."""
+    """Create a case through the services (as real users would) and walk it to `tier` and `status` the same way:
+    a town or county case was referred up and signed for; a resolved one was mediated; a closed one visited."""
 
     def make(actor, village_code, *, tier=Tier.VILLAGE, status=Status.LOGGED, parties=None, **fields):
         village = Division.objects.get(code=village_code)
@@ -139,9 +188,7 @@ def make_case(db):
             actor=actor, village=village, fields=data, parties=parties or [party_row(), party_row("李四", "respondent")]
         )
         if tier != Tier.VILLAGE or status != Status.LOGGED:
-            holder = {Tier.VILLAGE: village, Tier.TOWN: village.parent, Tier.COUNTY: Division.objects.get(code=COUNTY)}
-            Dispute.objects.filter(pk=case.pk).update(tier=tier, status=status, holder_division=holder[tier])
-            case.refresh_from_db()
+            case = _move(case, actor, tier=tier, status=status)
         return case
 
     return make

@@ -33,10 +33,10 @@ from django.urls import reverse
 
 from cases.models import Category, Dispute, Risk, Status
 from cases.selectors import cases_visible_to
+from org.jurisdiction import COUNTY_CODE
 from org.models import Division, Membership, Role, Unit
 
 TOWN_CODE = "370829001000"  # 嘉祥街道
-COUNTY_CODE = "370829000000"
 FALLBACK_VILLAGE = "370829001209"  # 刘山村 (used when there are no cases yet)
 CENTRE_UNIT_NAME = "嘉祥县社会治理协调中心"
 COMMON_SURNAME = "王"

@@ -27,9 +27,9 @@ from cases.demo_data import ADDRESS_SUFFIX, RISK_WEIGHTS, SOURCE_WEIGHTS, TEMPLA
 from cases.management.commands.seed_demo import OUTCOMES
 from cases.models import OPEN_STATUSES, CaseEvent, Dispute, EventKind, Outcome, Party, Risk, Status, Tier
 from cases.services.numbering import reserve_numbers
+from org.jurisdiction import COUNTY_CODE, subtree_q
 from org.models import Division, Level, Unit
 
-COUNTY_CODE = "370829000000"
 CREATOR_USERNAME = "bench_creator"
 CENTRE_UNIT_NAME = "县涉土纠纷人民调解委员会"
 MAX_CASES = 5_000_000
@@ -60,7 +60,7 @@ class Command(BaseCommand):
             raise CommandError(f"--weeks 应在 1 到 520 之间（收到 {weeks}）。")
         county = Division.objects.filter(code=COUNTY_CODE).first()
         villages = list(
-            Division.objects.filter(level=Level.VILLAGE, code__startswith=COUNTY_CODE[:6]).select_related("parent")
+            Division.objects.filter(subtree_q("code", (COUNTY_CODE, Level.COUNTY)), level=Level.VILLAGE).select_related("parent")
         )
         if county is None or not villages:
             raise CommandError("尚未导入区划（未找到嘉祥县及其村/社区），请先运行 manage.py load_divisions。")

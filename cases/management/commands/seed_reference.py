@@ -7,9 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from cases.models import Category, SubCategory
+from org.jurisdiction import COUNTY_CODE
 from org.models import Division, Level, Unit, UnitKind
-
-COUNTY_CODE = "370829000000"
 
 COUNTY_UNITS = [
     ("嘉祥县社会治理协调中心", UnitKind.CENTRE),

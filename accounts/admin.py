@@ -1,12 +1,13 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import security
-from org.models import Division, Membership, Unit
+from accounts import duties, security
+from org.models import Division, Membership, MembershipRequest, Unit
 
 User = get_user_model()
 
@@ -50,17 +51,29 @@ class MembershipAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        user, role = cleaned.get("user"), cleaned.get("role")
+        user = cleaned.get("user") or (self.instance.user if self.instance.pk else None)
+        role = cleaned.get("role")
         if user is not None and role:
-            conflict = security.duty_conflict(role=role, is_staff=user.is_staff, is_superuser=user.is_superuser)
+            conflict = duties.duty_conflict(role=role, is_staff=user.is_staff, is_superuser=user.is_superuser)
             if conflict:
-                security.refuse_duty_conflict(self.request, user=user, message=conflict)
+                duties.refuse_duty_conflict(self.request, user=user, message=conflict)
                 raise ValidationError(conflict, code="duty_conflict")
+            old = None
+            if self.instance.pk:
+                old = Membership.objects.filter(pk=self.instance.pk).values(*duties.MEMBERSHIP_FIELDS).first()
+            new = {"role": role, "division_id": getattr(cleaned.get("division"), "pk", None),
+                   "unit_id": getattr(cleaned.get("unit"), "pk", None)}
+            pending = duties.pending_grant_of(user)
+            if pending is not None and duties.grant_needs_approval(old=old, new=new):
+                raise ValidationError(duties.pending_grant_message(pending), code="grant_pending")
         return cleaned
 
 
 @admin.register(Membership)
 class MembershipAdmin(RequestFormMixin, admin.ModelAdmin):
+    """A grant that gives case access is saved as a pending `MembershipRequest` (accounts.duties.save_membership):
+    the membership itself appears only once a 安全管理员 approves it."""
+
     form = MembershipAdminForm
     list_display = ("user", "division", "role", "unit", "title", "must_change_password", "password_changed_at")
     list_filter = ("role", "must_change_password")
@@ -69,15 +82,67 @@ class MembershipAdmin(RequestFormMixin, admin.ModelAdmin):
     autocomplete_fields = ("user", "division", "unit")
     readonly_fields = ("password_changed_at",)
 
+    def get_readonly_fields(self, request, obj=None):
+        # A membership is never moved to another account: that would hand its case access over unapproved.
+        return ("user", *self.readonly_fields) if obj is not None else self.readonly_fields
+
     def save_model(self, request, obj, form, change):
-        security.save_membership(request, membership=obj, created=not change)
+        saved = duties.save_membership(request, membership=obj, created=not change)
+        obj._grant_request = saved if isinstance(saved, MembershipRequest) else None
+
+    def log_addition(self, request, obj, message):
+        if getattr(obj, "_grant_request", None) is None:  # a pending grant added nothing (it has its audit row)
+            return super().log_addition(request, obj, message)
+        return None
+
+    def log_change(self, request, obj, message):
+        if getattr(obj, "_grant_request", None) is None:
+            return super().log_change(request, obj, message)
+        return None
+
+    def _pending_response(self, request, obj):
+        grant = obj._grant_request
+        self.message_user(request, f"“{grant.user.get_username()}”的岗位授权（{grant.division.name} · "
+                                   f"{grant.get_role_display()}）已提交，申请编号 {grant.pk}；须经安全管理员审批后生效。",
+                          messages.WARNING)
+        return redirect("admin:org_membershiprequest_changelist")
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(obj, "_grant_request", None) is not None:
+            return self._pending_response(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if getattr(obj, "_grant_request", None) is not None:
+            return self._pending_response(request, obj)
+        return super().response_change(request, obj)
 
     def delete_model(self, request, obj):
-        security.delete_membership(request, membership=obj)
+        duties.delete_membership(request, membership=obj)
 
     def delete_queryset(self, request, queryset):
         for membership in queryset.select_related("user"):
-            security.delete_membership(request, membership=membership)
+            duties.delete_membership(request, membership=membership)
+
+
+@admin.register(MembershipRequest)
+class MembershipRequestAdmin(admin.ModelAdmin):
+    """Read only: the administrator follows its requests here; only a 安全管理员 decides them (account:security)."""
+
+    list_display = ("user", "division", "role", "unit", "status", "requested_by", "requested_at", "decided_by",
+                    "decided_at")
+    list_filter = ("status", "role")
+    search_fields = ("user__username", "user__first_name")
+    list_select_related = ("user", "division", "unit", "requested_by", "decided_by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class AccountChangeForm(UserAdmin.form):
@@ -87,10 +152,10 @@ class AccountChangeForm(UserAdmin.form):
         cleaned = super().clean()
         m = Membership.objects.filter(user_id=self.instance.pk).first() if self.instance.pk else None
         if m is not None:
-            conflict = security.duty_conflict(role=m.role, is_staff=cleaned.get("is_staff", False),
-                                              is_superuser=cleaned.get("is_superuser", False))
+            conflict = duties.duty_conflict(role=m.role, is_staff=cleaned.get("is_staff", False),
+                                            is_superuser=cleaned.get("is_superuser", False))
             if conflict:
-                security.refuse_duty_conflict(self.request, user=self.instance, message=conflict)
+                duties.refuse_duty_conflict(self.request, user=self.instance, message=conflict)
                 raise ValidationError(conflict, code="duty_conflict")
         return cleaned
 
@@ -106,14 +171,14 @@ class AccountAdmin(RequestFormMixin, UserAdmin):
     form = AccountChangeForm
 
     def save_model(self, request, obj, form, change):
-        security.save_account(request, user=obj, created=not change)
+        duties.save_account(request, user=obj, created=not change)
 
     def delete_model(self, request, obj):
-        security.delete_account(request, user=obj)
+        duties.delete_account(request, user=obj)
 
     def delete_queryset(self, request, queryset):
         for user in queryset:
-            security.delete_account(request, user=user)
+            duties.delete_account(request, user=user)
 
     def user_change_password(self, request, id, form_url=""):
         response = super().user_change_password(request, id, form_url)

@@ -1,4 +1,4 @@
-"""Forms of the account pages (org/views_account.py). Validation only; the writes are in accounts.security."""
+"""Forms of the account pages (accounts/views.py). Validation only; the writes are in accounts.security."""
 
 from django import forms
 from django.contrib.auth import forms as auth_forms
@@ -40,3 +40,18 @@ class AccountForm(UsernameForm):
         if self.user is None:
             raise forms.ValidationError("没有这个用户名的账号。")
         return username
+
+
+class EnrolmentCodeForm(forms.Form):
+    enrolment_code = forms.CharField(
+        label="绑定码", max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "autofocus": True}),
+        help_text="由安全管理员核实身份后签发，形如 ABCD-EFGH-JKMN-PQRS，24 小时内有效，只能使用一次。",
+    )
+
+
+class GrantDecisionForm(forms.Form):
+    """Approve (note optional) or refuse (note required, checked by the service) a pending role grant."""
+
+    note = forms.CharField(label="审批意见", max_length=200, required=False,
+                           widget=forms.TextInput(attrs={"placeholder": "如：已电话核实本人及岗位"}))

@@ -1,28 +1,36 @@
-"""Account security (docs/security.md): who needs a second factor, when a password must change, separation of
-duties, and the services that change an account's security state — each one atomic and writing one audit row.
+"""Account security (docs/security.md): who needs a second factor, when a password must change, lockouts, and the
+services that change an account's security state — each one atomic and writing one audit row. Separation of duties
+(三员: who may approve a grant, duty conflicts, the admin's account and post changes) is in accounts.duties.
 
 Settings are read when a request is served, never at import, so tests (and operators) can switch them.
 """
 
 import base64
 import datetime
+import secrets
 import time
 
 import django_otp
 from axes.models import AccessAttempt
 from axes.utils import reset as axes_reset
 from django.conf import settings
-from django.contrib.auth import get_user_model, update_session_auth_hash
+from django.contrib.auth import SESSION_KEY, get_user_model, update_session_auth_hash
+from django.core import signing
 from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
 import audit
-from audit.models import Action, Outcome
-from org.models import Division, Membership, Role, Unit
+from audit.models import Action, AuditEntry, Outcome
+from core.errors import Forbidden, Refused
+from org.models import (
+    EnrolmentCode,
+    Membership,
+)
 from org.selectors import membership_of
 
 # Session keys (timestamps are Unix seconds).
@@ -30,6 +38,7 @@ LOGIN_AT = "security_login_at"
 SEEN_AT = "security_seen_at"
 OTP_ENROLLED = "security_otp_enrolled"
 OTP_SETUP_KEY = "security_otp_setup_key"
+OTP_ENROLMENT_CODE = "security_otp_enrolment_code"  # the id of the enrolment code the user typed (not the code)
 # The idle clock is written at most this often, so ordinary page views do not rewrite the session row.
 SEEN_RESOLUTION = 60
 
@@ -75,6 +84,43 @@ def session_expiry(session) -> str | None:
     if now - seen_at >= SEEN_RESOLUTION:
         session[SEEN_AT] = now
     return None
+
+
+# A session whose row has expired (or was deleted) leaves nobody signed in, so the timeout check above never sees it
+# and no logout signal fires. A small signed cookie — (user id, login time), no personal data, dies with the browser
+# like the session cookie — remembers that a session was open; a request carrying it without a signed-in session
+# records the end once and the cookie is deleted (accounts.middleware.SessionTimeoutMiddleware).
+MARKER_COOKIE = "jx_session"
+MARKER_SALT = "accounts.security.session_marker"
+LOST_SESSION_DETAIL = "会话超时结束（空闲/绝对时限）"
+
+
+def session_marker(session) -> str | None:
+    """The signed marker of the signed-in session (deterministic, so a string compare tells whether the browser's
+    is current), or None when nobody is signed in. Reads the session only: no query."""
+    user_id, login_at = session.get(SESSION_KEY), session.get(LOGIN_AT)
+    if user_id is None or login_at is None:
+        return None
+    return signing.dumps([str(user_id), int(login_at)], salt=MARKER_SALT)
+
+
+def record_lost_session(request, marker: str):
+    """The browser says a session was open but none is: its row expired or vanished (idle or absolute limit, or
+    `clearsessions`). One `logout` row for that session (its login time is the row's object label, so a second
+    request carrying the same cookie before it is deleted adds nothing); a forged or garbled marker is ignored."""
+    try:
+        user_id, login_at = signing.loads(marker, salt=MARKER_SALT)
+        login_at = datetime.datetime.fromtimestamp(int(login_at), tz=datetime.UTC)
+        user = get_user_model().objects.filter(pk=int(user_id)).first()
+    except (signing.BadSignature, TypeError, ValueError, OverflowError):
+        return None
+    if user is None:
+        return None
+    label = f"会话（登录于 {timezone.localtime(login_at):%Y-%m-%d %H:%M:%S}）"
+    if AuditEntry.objects.filter(action=Action.LOGOUT, user_id=user.pk, at__gte=login_at, detail=LOST_SESSION_DETAIL,
+                                 object_label=label).exists():
+        return None
+    return audit.record(request, action=Action.LOGOUT, user=user, detail=LOST_SESSION_DETAIL, label=label)
 
 
 # --- Second factor --------------------------------------------------------------------------------------------------
@@ -136,10 +182,20 @@ def _verified(request, device):
 
 @transaction.atomic
 def bind_totp_device(request, *, token: str) -> TOTPDevice | None:
-    """Confirm the secret shown on the setup page with a code from the app; then the user is verified."""
+    """Confirm the secret shown on the setup page with a code from the app; then the user is verified. For the
+    accounts that must use 2FA this also needs the enrolment code the user typed first (`accept_enrolment_code`),
+    which is used up here, in the same transaction as the device."""
     user = request.user
     if TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).exists():
         return None
+    enrolment = None
+    if enrolment_code_required(user):
+        enrolment = _usable_enrolment_code(request, lock=True)
+        if enrolment is None:
+            request.session.pop(OTP_ENROLMENT_CODE, None)
+            audit.record(request, action=Action.OTP_FAILED, outcome=Outcome.FAILURE,
+                         detail="绑定时没有有效的绑定码，未绑定")
+            return None
     device = TOTPDevice(user=user, key=setup_key(request), name="手机验证器", confirmed=True)
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = time.time()
@@ -149,10 +205,91 @@ def bind_totp_device(request, *, token: str) -> TOTPDevice | None:
         return None
     device.last_t = totp.t()
     device.save()
+    if enrolment is not None:
+        enrolment.used_at = timezone.now()
+        enrolment.save(update_fields=["used_at"])
+        del request.session[OTP_ENROLMENT_CODE]
     del request.session[OTP_SETUP_KEY]
     _verified(request, device)
-    audit.record(request, action=Action.OTP_SETUP, obj=device, label="TOTP")
+    audit.record(request, action=Action.OTP_SETUP, obj=device, label="TOTP",
+                 detail=f"使用安全管理员签发的绑定码（编号 {enrolment.pk}）" if enrolment is not None else "")
     return device
+
+
+# One-time enrolment codes: whoever holds a password alone must not bind their own authenticator to an account
+# that must use 2FA. A 安全管理员 issues a code (after checking who is asking), it is shown once, only its keyed
+# hash is stored, it expires after ENROLMENT_CODE_HOURS and is used up by the binding.
+ENROLMENT_CODE_HOURS = 24
+ENROLMENT_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out over the phone
+ENROLMENT_CODE_LENGTH = 16  # ~79 bits: not guessable online
+
+
+def enrolment_code_required(user) -> bool:
+    """Binding a first authenticator needs an enrolment code for the roles that must use 2FA (OTP_REQUIRED_ROLES)
+    and for staff and superusers — whether or not REQUIRE_2FA is on now (a device bound today counts tomorrow)."""
+    if user.is_staff or user.is_superuser:
+        return True
+    m = membership_of(user)
+    return m is not None and m.role in settings.OTP_REQUIRED_ROLES
+
+
+def _normalised_code(value: str) -> str:
+    return "".join(c for c in str(value or "").upper() if c.isalnum())[:64]
+
+
+def _code_hash(value: str) -> str:
+    return salted_hmac("accounts.security.enrolment_code", _normalised_code(value), algorithm="sha256").hexdigest()
+
+
+@transaction.atomic
+def issue_enrolment_code(request, *, user, actor=None) -> str:
+    """A 安全管理员 (or, with actor=None and no request, the operator at the server's command line) issues a new
+    enrolment code for `user`; earlier unused ones stop working. Returns the code — the only time it exists."""
+    actor = actor if actor is not None else getattr(request, "user", None)
+    if actor is not None and actor.pk == user.pk:
+        raise Forbidden("不能为自己签发绑定码，请由另一名安全管理员签发。")
+    if confirmed_device(user) is not None:
+        raise Refused(f"“{user.get_username()}”已绑定验证器：如需更换手机，请先重置其双因素认证，再签发绑定码。",
+                      field="username")
+    now = timezone.now()
+    voided = EnrolmentCode.objects.filter(user=user, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
+    code = "".join(secrets.choice(ENROLMENT_CODE_ALPHABET) for _ in range(ENROLMENT_CODE_LENGTH))
+    row = EnrolmentCode.objects.create(user=user, code_hash=_code_hash(code), issued_by=actor, issued_at=now,
+                                       expires_at=now + datetime.timedelta(hours=ENROLMENT_CODE_HOURS))
+    detail = f"签发双因素绑定码（编号 {row.pk}，{ENROLMENT_CODE_HOURS} 小时内有效，仅可使用一次）"
+    if voided:
+        detail += f"；此前未使用的 {voided} 个绑定码作废"
+    if actor is None:
+        detail += "；由服务器命令行签发"
+    audit.record(request, action=Action.OTP_CODE, obj=user, label=user.get_username(), user=actor, detail=detail)
+    return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
+
+
+def accept_enrolment_code(request, *, code: str) -> str | None:
+    """The user types the code on the setup page; if it is theirs, unused and unexpired it is remembered in the
+    session (its id, not the code) until the binding uses it. Returns why not, or None."""
+    user = request.user
+    row = EnrolmentCode.objects.filter(user=user, code_hash=_code_hash(code)).first()
+    now = timezone.now()
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        why = "绑定码错误" if row is None else ("绑定码已使用" if row.used_at is not None else "绑定码已过期")
+        audit.record(request, action=Action.OTP_FAILED, outcome=Outcome.FAILURE, detail=why)
+        return "绑定码无效、已使用或已过期。请联系安全管理员核实身份后重新签发。"
+    request.session[OTP_ENROLMENT_CODE] = row.pk
+    return None
+
+
+def _usable_enrolment_code(request, *, lock=False) -> EnrolmentCode | None:
+    pk = request.session.get(OTP_ENROLMENT_CODE)
+    if not isinstance(pk, int):
+        return None
+    rows = EnrolmentCode.objects.select_for_update() if lock else EnrolmentCode.objects
+    return rows.filter(pk=pk, user=request.user, used_at__isnull=True, expires_at__gt=timezone.now()).first()
+
+
+def enrolment_code_accepted(request) -> bool:
+    """Whether the setup page may show the QR code: no code needed, or a usable one was typed in this session."""
+    return not enrolment_code_required(request.user) or _usable_enrolment_code(request) is not None
 
 
 def verify_second_factor(request, *, token: str) -> tuple[bool, str]:
@@ -177,7 +314,10 @@ def verify_second_factor(request, *, token: str) -> tuple[bool, str]:
 
 @transaction.atomic
 def reset_second_factor(request, *, user) -> int:
-    """An administrator removes a user's devices (lost phone); the user binds a new one at the next login."""
+    """A 安全管理员 removes a user's devices (lost phone); the user binds a new one at the next login (with a new
+    enrolment code, for the roles that must use 2FA)."""
+    if request.user.pk == user.pk:
+        raise Forbidden("不能重置自己的双因素认证，请由另一名安全管理员操作。")
     count, _ = TOTPDevice.objects.filter(user=user).delete()
     audit.record(request, action=Action.OTP_RESET, obj=user, label=user.get_username(),
                  detail=f"删除验证器 {count} 个，用户下次登录须重新绑定")
@@ -225,98 +365,6 @@ def password_set_by_admin(request, *, user):
                  detail="管理员设置了新密码，用户下次登录须修改")
 
 
-# --- Separation of duties -------------------------------------------------------------------------------------------
-
-
-def duty_conflict(*, role: str | None, is_staff: bool, is_superuser: bool) -> str | None:
-    """Administration (Django admin: staff/superuser) and every other duty are held by different people: an
-    auditor never administers, and an administrator holds no case role (DESIGN.md §2)."""
-    if not (is_staff or is_superuser) or not role or role == Role.ADMIN:
-        return None
-    if role == Role.AUDITOR:
-        return "审计员不能同时担任系统管理员：审计员账号不能勾选“职员状态”或“超级用户状态”。"
-    return f"只有“系统管理员”角色可以进入后台管理；“{Role(role).label}”账号不能勾选“职员状态”或“超级用户状态”。"
-
-
-def refuse_duty_conflict(request, *, user, message: str):
-    audit.record(request, action=Action.DUTY_CONFLICT, outcome=Outcome.FAILURE, obj=user,
-                 label=user.get_username() if user is not None and user.pk else "", detail=message)
-
-
-MEMBERSHIP_FIELDS = {"role": "角色", "division_id": "区划", "unit_id": "单位"}
-
-
-def _membership_labels(values: dict) -> dict:
-    division = Division.objects.filter(code=values["division_id"]).values_list("name", flat=True).first()
-    unit = values["unit_id"] and Unit.objects.filter(pk=values["unit_id"]).values_list("name", flat=True).first()
-    return {"role": Role(values["role"]).label if values["role"] else "—", "division_id": division or "—",
-            "unit_id": unit or "—"}
-
-
-@transaction.atomic
-def save_membership(request, *, membership: Membership, created: bool) -> Membership:
-    """Create or change a user's division, role and unit (the admin's save). A new membership belongs to an
-    account the administrator set up, so its password must be changed at first login."""
-    old = None
-    if not created:
-        old = Membership.objects.select_for_update().filter(pk=membership.pk).values(*MEMBERSHIP_FIELDS).first()
-    if created:
-        membership.must_change_password = True
-    membership.save()
-    new = {f: getattr(membership, f) for f in MEMBERSHIP_FIELDS}
-    username = membership.user.get_username()
-    if old is None:
-        labels = _membership_labels(new)
-        detail = f"设定岗位：{labels['division_id']} · {labels['role']}" + (
-            f" · {labels['unit_id']}" if new["unit_id"] else "")
-    else:
-        if old == new:
-            return membership
-        before, after = _membership_labels(old), _membership_labels(new)
-        detail = "；".join(f"{label}：{before[f]} → {after[f]}" for f, label in MEMBERSHIP_FIELDS.items()
-                          if old[f] != new[f])
-    audit.record(request, action=Action.ROLE_CHANGE, obj=membership.user, label=username, detail=detail)
-    return membership
-
-
-@transaction.atomic
-def delete_membership(request, *, membership: Membership):
-    labels = _membership_labels({f: getattr(membership, f) for f in MEMBERSHIP_FIELDS})
-    user = membership.user
-    membership.delete()
-    audit.record(request, action=Action.ROLE_CHANGE, obj=user, label=user.get_username(),
-                 detail=f"撤销岗位：{labels['division_id']} · {labels['role']}")
-
-
-ACCOUNT_FLAGS = {"is_active": "启用", "is_staff": "职员状态（可进入后台）", "is_superuser": "超级用户"}
-
-
-@transaction.atomic
-def save_account(request, *, user, created: bool):
-    """Create or change an account in the admin; records its creation and any change of the flags that grant
-    access (active, staff, superuser)."""
-    User = get_user_model()
-    old = None if created else User.objects.select_for_update().filter(pk=user.pk).values(*ACCOUNT_FLAGS).first()
-    user.save()
-    if created:
-        detail = "创建账号（初始密码由管理员设置，首次登录须修改）"
-    else:
-        changes = [f"{label}：{'是' if old[f] else '否'} → {'是' if getattr(user, f) else '否'}"
-                   for f, label in ACCOUNT_FLAGS.items() if old[f] != getattr(user, f)]
-        if not changes:
-            return user
-        detail = "；".join(changes)
-    audit.record(request, action=Action.ACCOUNT_CHANGE, obj=user, label=user.get_username(), detail=detail)
-    return user
-
-
-@transaction.atomic
-def delete_account(request, *, user):
-    username, pk = user.get_username(), user.pk
-    user.delete()
-    audit.record(request, action=Action.ACCOUNT_CHANGE, label=username, detail=f"删除账号（编号 {pk}）")
-
-
 # --- Lockout --------------------------------------------------------------------------------------------------------
 
 
@@ -345,7 +393,7 @@ def locked_usernames() -> list[dict]:
 
 @transaction.atomic
 def unlock(request, *, username: str) -> int:
-    """An administrator lifts a lockout before the cool-off ends (the user proved who they are by other means)."""
+    """A 安全管理员 lifts a lockout before the cool-off ends (the user proved who they are by other means)."""
     count = axes_reset(username=username)
     user = get_user_model().objects.filter(username=username).first()
     audit.record(request, action=Action.UNLOCK, obj=user, label=username,

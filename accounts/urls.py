@@ -10,4 +10,7 @@ urlpatterns = [
     path("security/", views.account_security, name="security"),
     path("security/unlock/", views.unlock, name="unlock"),
     path("security/reset-2fa/", views.reset_second_factor, name="reset_2fa"),
+    path("security/enrolment-code/", views.issue_enrolment_code, name="issue_code"),
+    path("security/grants/<int:pk>/approve/", views.decide_grant, {"approve": True}, name="grant_approve"),
+    path("security/grants/<int:pk>/refuse/", views.decide_grant, {"approve": False}, name="grant_refuse"),
 ]

@@ -1,18 +1,26 @@
-"""Account pages: change password, bind and verify the second factor, and (administrators) lift lockouts and reset
-lost authenticators. Thin views; the writes and their audit rows are in accounts.security."""
+"""Account pages: change password, bind and verify the second factor, and (安全管理员) lift lockouts, reset lost
+authenticators, issue 2FA enrolment codes and approve role grants. Thin views; the writes and their audit rows are
+in accounts.security and accounts.duties."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import security
-from accounts.forms import AccountForm, ChangePasswordForm, TokenForm, UsernameForm
-from org.models import Role
-from org.selectors import membership_of
+from accounts import duties, security
+from accounts.forms import (
+    AccountForm,
+    ChangePasswordForm,
+    EnrolmentCodeForm,
+    GrantDecisionForm,
+    TokenForm,
+    UsernameForm,
+)
+from core.errors import attempt
+from org.models import MembershipRequest, RequestStatus
 
 
 def _next(request) -> str:
@@ -24,11 +32,9 @@ def _next(request) -> str:
     return reverse("home")
 
 
-def _administrator(request):
-    m = membership_of(request.user)
-    if m is None or m.role != Role.ADMIN:
-        raise PermissionDenied("只有系统管理员可以解除账号锁定或重置双因素认证。")
-    return m
+def _security_admin(request):
+    if not duties.is_security_admin(request.user):
+        raise PermissionDenied("只有安全管理员可以解除账号锁定、重置或签发双因素认证、审批岗位授权。")
 
 
 @login_required
@@ -70,32 +76,54 @@ def otp_setup(request):
         if security.requires_second_factor(request) and not request.user.is_verified():
             return redirect(reverse("account:otp_verify") + "?" + urlencode({"next": next_url}))
         return render(request, "org/otp_setup.html", {"device": device, "next": next_url})
+    required = security.requires_second_factor(request)
+    if not security.enrolment_code_accepted(request):
+        # First the 安全管理员's one-time code; no secret is made (or shown) before it is accepted.
+        code_form = EnrolmentCodeForm(request.POST or None)
+        if request.method == "POST" and code_form.is_valid():
+            error = security.accept_enrolment_code(request, code=code_form.cleaned_data["enrolment_code"])
+            if error is None:
+                return redirect(reverse("account:otp_setup") + "?" + urlencode({"next": next_url}))
+            code_form.add_error("enrolment_code", error)
+        return render(request, "org/otp_setup.html", {"code_form": code_form, "next": next_url, "required": required})
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if security.bind_totp_device(request, token=form.cleaned_data["token"]):
             messages.success(request, "双因素认证已绑定。以后登录时，输入密码后还需输入验证器上的验证码。")
             return redirect(next_url)
+        if not security.enrolment_code_accepted(request):  # the code expired or was used meanwhile
+            messages.error(request, "绑定码已失效，请联系安全管理员重新签发。")
+            return redirect(reverse("account:otp_setup") + "?" + urlencode({"next": next_url}))
         form.add_error("token", "验证码不正确：请确认手机时间准确，并输入验证器上当前显示的 6 位数字。")
     key = security.setup_key(request)
     uri = security.provisioning_uri(request.user, key)
     return render(request, "org/otp_setup.html", {
         "form": form, "next": next_url, "otpauth_uri": uri, "qr": security.qr_data_uri(uri),
-        "manual_key": security.manual_key(key), "required": security.requires_second_factor(request),
+        "manual_key": security.manual_key(key), "required": required,
+    })
+
+
+# --- the 安全管理员's page ------------------------------------------------------------------------------------------
+
+
+def _security_page(request, *, reset_form=None, code_form=None, issued=None):
+    return render(request, "org/account_security.html", {
+        "locked": security.locked_usernames(), "grants": duties.pending_grants(),
+        "reset_form": reset_form or AccountForm(), "code_form": code_form or AccountForm(prefix="code"),
+        "issued": issued, "code_hours": security.ENROLMENT_CODE_HOURS,
     })
 
 
 @login_required
 def account_security(request):
-    _administrator(request)
-    return render(request, "org/account_security.html", {
-        "locked": security.locked_usernames(), "reset_form": AccountForm(),
-    })
+    _security_admin(request)
+    return _security_page(request)
 
 
 @login_required
 @require_POST
 def unlock(request):
-    _administrator(request)
+    _security_admin(request)
     form = UsernameForm(request.POST)
     if form.is_valid():
         security.unlock(request, username=form.cleaned_data["username"])
@@ -106,13 +134,44 @@ def unlock(request):
 @login_required
 @require_POST
 def reset_second_factor(request):
-    _administrator(request)
+    _security_admin(request)
     form = AccountForm(request.POST)
-    if form.is_valid() and form.user.pk == request.user.pk:
-        form.add_error("username", "不能重置自己的双因素认证，请由另一名系统管理员操作。")
-    if form.is_valid():
-        count = security.reset_second_factor(request, user=form.user)
-        messages.success(request, f"已重置“{form.user.get_username()}”的双因素认证（删除验证器 {count} 个）。")
-    else:
-        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
-    return redirect("account:security")
+    count = attempt(form, security.reset_second_factor, request=request, user=form.user) if form.is_valid() else None
+    if count is not None:
+        messages.success(request, f"已重置“{form.user.get_username()}”的双因素认证（删除验证器 {count} 个）。"
+                                  "须使用双因素认证的岗位，重新绑定前还需签发绑定码。")
+        return redirect("account:security")
+    return _security_page(request, reset_form=form)
+
+
+@login_required
+@require_POST
+def issue_enrolment_code(request):
+    """The code is shown once, on this response (never put in a message, a cookie or a URL)."""
+    _security_admin(request)
+    form = AccountForm(request.POST, prefix="code")
+    code = attempt(form, security.issue_enrolment_code, request=request, user=form.user) if form.is_valid() else None
+    if code is None:
+        return _security_page(request, code_form=form)
+    return _security_page(request, issued={"username": form.user.get_username(), "code": code})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def decide_grant(request, pk, approve):
+    """GET: the request and a confirmation form; POST: approve or refuse it (accounts.duties)."""
+    _security_admin(request)
+    grant = get_object_or_404(MembershipRequest.objects.select_related(
+        "user", "division", "unit", "requested_by", "decided_by"), pk=pk)
+    form = GrantDecisionForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        service = duties.approve_grant if approve else duties.refuse_grant
+        if attempt(form, service, request=request, grant_id=grant.pk, note=form.cleaned_data["note"]) is not None:
+            verb = "批准" if approve else "拒绝"
+            messages.success(request, f"已{verb}“{grant.user.get_username()}”的岗位授权申请（编号 {grant.pk}）。")
+            return redirect("account:security")
+    current = getattr(grant.user, "membership", None) if grant.user_id else None
+    return render(request, "org/grant_decide.html", {
+        "grant": grant, "form": form, "approve": approve, "current": current,
+        "pending": grant.status == RequestStatus.PENDING, "conflict": duties.decision_conflict(request.user, grant),
+    })

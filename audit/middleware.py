@@ -2,11 +2,26 @@
 known to `audit.record` calls from services."""
 
 from django.conf import settings
+from django.contrib.auth import get_user
+from django.dispatch import receiver
+
+from core.middleware import request_refused
 
 from .models import Action, Outcome
 from .services import current_request, record
 
 DENIED = {403: "无权访问（403）", 404: "不存在或不在管辖范围内（404）"}
+
+
+@receiver(request_refused, dispatch_uid="audit_request_refused")
+def record_refused_request(sender, request, reason, **kwargs):
+    """core.middleware.NulByteMiddleware answers 400 before the user is loaded and before AuditMiddleware runs: a
+    signed-in user's refused request is still a probe worth recording (its path escaped by `record`). Connected when
+    Django loads the middleware, i.e. before any request is served."""
+    user = get_user(request) if hasattr(request, "session") else None
+    if getattr(user, "is_authenticated", False):
+        record(request, action=Action.ACCESS_DENIED, outcome=Outcome.FAILURE, user=user,
+               detail=f"{request.method} {reason}")
 
 
 class AuditMiddleware:

@@ -32,6 +32,7 @@ class Action(models.TextChoices):
     OTP_VERIFY = "otp_verify", "双因素认证通过"
     OTP_FAILED = "otp_failed", "双因素认证失败"
     OTP_RESET = "otp_reset", "重置双因素认证"
+    OTP_CODE = "otp_code", "签发双因素绑定码"
 
 
 class Outcome(models.TextChoices):

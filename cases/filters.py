@@ -1,4 +1,9 @@
-"""The case list's filters. The queryset handed in is already `cases_visible_to(user)`."""
+"""The case list's filters. The queryset handed in is already `cases_visible_to(user)`.
+
+The keyword never matches ID numbers or phones: a GET search by a full number was an oracle (a masked ID number has
+~2,300 candidates; issue 8, defect 1) and put the number in URLs and access logs. Searching by them is the
+separate, logged and rate-limited 按身份证号/电话查找 page (`cases:pii_lookup`, services.pii.lookup_pii).
+"""
 
 import re
 
@@ -6,20 +11,28 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 
-from core import crypto
 from org.jurisdiction import subtree_q
 from org.models import Division
 
-from .models import OPEN_STATUSES, Category, Dispute, Party, Risk, Source, Status
+from .models import OPEN_STATUSES, Assignment, Category, Dispute, Party, Risk, Source, Status
+from .rules.deadlines import due_soon_q, overdue_q
 
 # Sets a link may ask for (the home cards, later the dashboards): one value names several codes.
 OPEN = "open"  # 全部未办结: 已登记, 调处中, 已提请
 SERIOUS_RISKS = (Risk.RED, Risk.ORANGE)
 STATUS_SETS = {OPEN: OPEN_STATUSES}
 RISK_SETS = {",".join(SERIOUS_RISKS): SERIOUS_RISKS}
+OVERDUE, DUE_SOON, MINE = "overdue", "soon", "mine"  # the ledger's `clock` filter
 
-# A typed 18-character ID number (spaces allowed, lower-case x accepted).
+# A typed 18-character ID number (spaces allowed, lower-case x accepted), or a phone (mobile or landline): the list
+# page then points to the look-up page (it is never searched for here).
 ID_NUMBER_QUERY = re.compile(r"^(?:\d\s*){17}[\dXx]$")
+PHONE_QUERY = re.compile(r"^(?:\d[\s-]*){7,12}$")
+
+
+def looks_like_pii(value: str) -> bool:
+    value = (value or "").strip()
+    return bool(ID_NUMBER_QUERY.match(value) or PHONE_QUERY.match(value))
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):
@@ -35,7 +48,7 @@ class StableOrderingFilter(django_filters.OrderingFilter):
 class DisputeFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label="关键词", method="filter_keyword",
-        widget=forms.TextInput(attrs={"placeholder": "编号、标题、当事人姓名或身份证号", "type": "search"}),
+        widget=forms.TextInput(attrs={"placeholder": "编号、标题或当事人姓名", "type": "search"}),
     )
     status = django_filters.ChoiceFilter(
         label="状态", choices=[(OPEN, "全部未办结"), *Status.choices], empty_label="全部状态", method="filter_in_set",
@@ -56,6 +69,10 @@ class DisputeFilter(django_filters.FilterSet):
     division = django_filters.ModelChoiceFilter(
         label="区划", queryset=Division.objects.none(), method="filter_division", empty_label="全部区划",
     )
+    clock = django_filters.ChoiceFilter(
+        label="时限", method="filter_clock", empty_label="不限",
+        choices=[(OVERDUE, "已逾期"), (DUE_SOON, "三日内到期"), (MINE, "我包案的")],
+    )
     order = StableOrderingFilter(
         label="排序", empty_label="默认（最新登记在前）",
         fields=(("created_at", "created_at"), ("arose_on", "arose_on"), ("deadline", "deadline"),
@@ -72,8 +89,9 @@ class DisputeFilter(django_filters.FilterSet):
         model = Dispute
         fields = []
 
-    def __init__(self, *args, divisions=None, **kwargs):
+    def __init__(self, *args, divisions=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         if divisions is not None:
             self.filters["division"].queryset = divisions
         else:
@@ -85,17 +103,26 @@ class DisputeFilter(django_filters.FilterSet):
             return queryset
         # Exists() rather than a join: no duplicate rows, so no DISTINCT and no COUNT over DISTINCT.
         party = Party.objects.filter(dispute=OuterRef("pk"), name__contains=value)
-        match = Q(number__icontains=value) | Q(title__contains=value) | Exists(party)
-        if ID_NUMBER_QUERY.match(value):
-            # ID numbers are encrypted: exact match on the keyed hash (index party_id_hash), never LIKE.
-            by_id = Party.objects.filter(dispute=OuterRef("pk"), id_hash__in=crypto.id_hash_candidates(value))
-            match |= Exists(by_id)
-        return queryset.filter(match)
+        # Never the ID number or phone (module docstring): those are found on the look-up page only.
+        return queryset.filter(Q(number__icontains=value) | Q(title__contains=value) | Exists(party))
 
     def filter_in_set(self, queryset, name, value):
         """One code, or a named set of codes (status=open, risk=red,orange)."""
         sets = STATUS_SETS if name == "status" else RISK_SETS
         return queryset.filter(**{f"{name}__in": sets.get(value, (value,))})
+
+    def filter_clock(self, queryset, name, value):
+        """已逾期 / 三日内到期: the clocks' own definitions (core.clocks, rules.deadlines); 我包案的: the user is the
+        lead leader or the responsible person of the case's active 四定."""
+        if value == OVERDUE:
+            return queryset.filter(overdue_q())
+        if value == DUE_SOON:
+            return queryset.filter(due_soon_q())
+        if value == MINE and self.user is not None:
+            mine = Assignment.objects.filter(Q(lead_leader=self.user) | Q(responsible_person=self.user),
+                                             dispute=OuterRef("pk"), active=True)
+            return queryset.filter(Exists(mine))
+        return queryset
 
     def filter_division(self, queryset, name, value):
         return queryset.filter(subtree_q("village__code", value))

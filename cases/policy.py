@@ -74,7 +74,13 @@ def can_reveal_pii(user, dispute) -> bool:
 
 
 def can_attach(user, dispute) -> bool:
-    return works_on_case(user, dispute) and dispute.status not in FINISHED_STATUSES
+    """Upload a photo or scan: the writers of the case's villages and towns, the holding unit, and the county centre
+    where it holds the case (it reads every case of the county but writes only where it has a position)."""
+    if dispute.status in FINISHED_STATUSES or not works_on_case(user, dispute):
+        return False
+    if _role(user) == Role.COUNTY_CENTRE:
+        return dispute.tier == Tier.COUNTY
+    return True
 
 
 def permitted_actions(user, dispute, *, records=None, referral=transitions._UNLOADED) -> list[str]:
@@ -83,7 +89,14 @@ def permitted_actions(user, dispute, *, records=None, referral=transitions._UNLO
     case).
 
     `records` (from `selectors.case_workflow_records`) and `referral` save queries when the caller has them."""
-    names = set(transitions.allowed_actions(user, dispute, referral=referral))
+    extension = transitions._UNLOADED
+    if records is not None:
+        extension = next((e for e in records["extensions"] if e.status == "pending"), None) if dispute.is_open else None
+        if referral is transitions._UNLOADED and dispute.status == Status.REFERRED:
+            referral = next((r for r in records["referrals"] if r.kind == "refer" and r.status == "pending"), None)
+        elif referral is transitions._UNLOADED:
+            referral = None
+    names = set(transitions.allowed_actions(user, dispute, referral=referral, extension=extension))
     if "duty" not in names and dispute.status == Status.IN_PROGRESS and user.is_authenticated:
         if records is not None:
             assignee = any(a.active and user.pk in (a.lead_leader_id, a.responsible_person_id)
@@ -96,20 +109,39 @@ def permitted_actions(user, dispute, *, records=None, referral=transitions._UNLO
 
 
 def offered_actions(user, dispute, *, records=None) -> list[str]:
-    """The buttons of the case page: the permitted actions, the warning ones only while a warning is open."""
+    """The buttons of the case page: the permitted actions that apply to the case's records now — warning actions
+    while a warning is open, a unit's 签收/退回 while its transfer waits, 办理反馈 once signed, 审核 while a
+    feedback waits, 申请延期 once per deadline. (The services refuse the others with a message.)"""
+    if records is None:
+        from .selectors import case_workflow_records
+
+        records = case_workflow_records(dispute)
     names = set(permitted_actions(user, dispute, records=records))
-    if names & WARNING_ACTIONS:
-        if records is not None:
-            open_warning = any(w.status == WarningStatus.OPEN for w in records["warnings"])
-        else:
-            open_warning = dispute.warnings.filter(status=WarningStatus.OPEN).exists()
-        if not open_warning:
-            names -= WARNING_ACTIONS
+    if not any(w.status == WarningStatus.OPEN for w in records["warnings"]):
+        names -= WARNING_ACTIONS
+    m = membership_of(user)
+    mine = [r for r in records["referrals"] if r.kind == "transfer" and not r.ended_at
+            and m is not None and r.to_unit_id == m.unit_id]
+    if not any(r.status == "pending" for r in mine):
+        names -= {"accept_transfer", "return_transfer"}
+    if not any(r.status == "accepted" and r.mode != "assist" and not r.awaiting_review for r in mine):
+        names.discard("file_feedback")
+    if not any(r.kind == "transfer" and r.awaiting_review for r in records["referrals"]):
+        names.discard("review_feedback")
+    asked = {e.old_deadline for e in records["extensions"]}
+    if dispute.deadline is None or dispute.deadline in asked:
+        names.discard("request_extension")
     return [name for name in transitions.USER_ACTIONS if name in names]
 
 
 def can_act(user, dispute, action: str) -> bool:
     return action in permitted_actions(user, dispute)
+
+
+def has_transfer_inbox(user) -> bool:
+    """A responsible unit's staff sign for the transfers to their unit (新移交)."""
+    m = membership_of(user)
+    return m is not None and m.role == Role.UNIT_STAFF and m.unit_id is not None
 
 
 def inbox_tier(user) -> str | None:
@@ -120,6 +152,40 @@ def inbox_tier(user) -> str | None:
     if role == Role.COUNTY_CENTRE:
         return Tier.COUNTY
     return None
+
+
+def can_lookup_pii(user) -> bool:
+    """Find cases by a typed ID number or phone (按身份证号/电话查找, services.pii.lookup_pii): the roles that
+    `works_on_case` can admit — case writers, the county centre, unit staff of a unit. 纪委, 督导组 and the three
+    duty roles may not: a hit would confirm a number they may only see masked (issue 8, defect 1)."""
+    m = membership_of(user)
+    if m is None:
+        return False
+    if m.role in CASE_WRITER_ROLES or m.role == Role.COUNTY_CENTRE:
+        return True
+    return m.role == Role.UNIT_STAFF and m.unit_id is not None
+
+
+def can_view_attachments(user, dispute) -> bool:
+    """Open or download a case's attachments (often ID-card scans): exactly who may reveal the parties' full
+    information; others see only how many there are (issue 8, defect 8)."""
+    return can_reveal_pii(user, dispute)
+
+
+def may_receive_warnings(user) -> bool:
+    """Warnings are delivered to the town leaders (党政联席会议) and to the county centre."""
+    return _role(user) in (Role.TOWN_LEADER, Role.COUNTY_CENTRE)
+
+
+def receives_warning(user, warning) -> bool:
+    """The recipient of a warning signs for and answers it: the town's leaders (党政联席会议) of its township, or
+    the county centre."""
+    m = membership_of(user)
+    if m is None or not warning.recipient_division_id or m.division_id != warning.recipient_division_id:
+        return False
+    if warning.recipient_tier == Tier.COUNTY:
+        return m.role == Role.COUNTY_CENTRE
+    return m.role == Role.TOWN_LEADER
 
 
 # --- supervision ---------------------------------------------------------------------------------------------------
@@ -164,6 +230,18 @@ def can_write_meeting(user, meeting) -> bool:
     return m is not None and m.division_id == meeting.division_id and m.role in MEETING_ROLES.get(meeting.tier, ())
 
 
+def meetings_by_case_only(user) -> bool:
+    """Responsible units (责任单位) see a meeting only through the cases they hold or are assigned: the meetings that
+    discussed one of them, and in those only their own cases' items (issue 8, defect 7)."""
+    return _role(user) == Role.UNIT_STAFF
+
+
+def sees_whole_meeting(user, meeting) -> bool:
+    """The meeting's place, summary, attendance and every visible item — everyone who may open the meeting except a
+    unit (county centre, 纪委, 督导组 supervise meetings; village and town users see their own subtree's)."""
+    return sees_case_content(user) and not meetings_by_case_only(user)
+
+
 # --- the menu ------------------------------------------------------------------------------------------------------
 
 
@@ -171,6 +249,7 @@ def can_write_meeting(user, meeting) -> bool:
 class MenuItem:
     label: str
     url: str
+    badge: str = ""  # which count the menu shows beside it ("todo": unread 待办)
 
 
 def menu_for(user) -> list[MenuItem]:
@@ -180,18 +259,22 @@ def menu_for(user) -> list[MenuItem]:
     role = _role(user)
     items = []
     if sees_case_content(user):
-        items += [MenuItem("纠纷台账", reverse("cases:list")), MenuItem("平安周例会", reverse("meetings:list")),
-                  MenuItem("我的包案", reverse("cases:mine"))]
+        items += [MenuItem("待办", reverse("notify:inbox"), badge="todo"), MenuItem("纠纷台账", reverse("cases:list")),
+                  MenuItem("平安周例会", reverse("meetings:list")), MenuItem("我的包案", reverse("cases:mine"))]
         if inbox_tier(user):
             items.append(MenuItem("待签收", reverse("cases:inbox")))
+        elif has_transfer_inbox(user):
+            items.append(MenuItem("新移交", reverse("cases:inbox")))
         items.append(MenuItem("预警", reverse("warnings:list")))
+        if may_receive_warnings(user):
+            items.append(MenuItem("收到的预警", reverse("warnings:inbox")))
         if can_see_supervisions(user):
             items.append(MenuItem("督办", reverse("supervision:list")))
         items.append(MenuItem("例会情况", reverse("meetings:compliance")))
     if role == Role.AUDITOR:
         items.append(MenuItem("审计日志", reverse("audit:list")))
-    if role == Role.ADMIN:
+    if role == Role.SECURITY_ADMIN:  # lockouts, 2FA, grant approval (三员: not the administrator's)
         items.append(MenuItem("账号安全", reverse("account:security")))
-        if user.is_staff:
-            items.append(MenuItem("系统管理", reverse("admin:index")))
+    if role == Role.ADMIN and user.is_staff:
+        items.append(MenuItem("系统管理", reverse("admin:index")))
     return items

@@ -1,7 +1,7 @@
 """All reads of cases start here: one visibility selector, one access helper per model."""
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from org.jurisdiction import subtree_q
@@ -40,18 +40,17 @@ def cases_visible_to(user) -> QuerySet:
         return qs.filter(village_id=m.division_id)
     if m.role in TOWN_ROLES or (m.role == Role.DISCIPLINE and m.division.level == Level.TOWNSHIP):
         return _subtree(qs, m.division_id, m.division.level)
-    if m.role == Role.COUNTY_CENTRE:  # held by the county, or referred to it and waiting for 签收
-        # The few waiting ids are read first: an OR with an EXISTS could use no index at 100k cases.
-        waiting = list(Referral.objects.filter(status="pending", to_tier=Tier.COUNTY)
-                       .values_list("dispute_id", flat=True))
-        return qs.filter(Q(tier=Tier.COUNTY) | Q(pk__in=waiting))
+    if m.role == Role.COUNTY_CENTRE:  # the county centre reads every case of the county (DESIGN.md §7)
+        return _subtree(qs, m.division_id, m.division.level)
     if m.role == Role.DISCIPLINE:  # county discipline commission: county cases and every supervised case
         return qs.filter(Q(tier=Tier.COUNTY) | Exists(Supervision.objects.filter(dispute=OuterRef("pk"))))
     if m.role == Role.SUPERVISOR:  # 督导组 sit in on meetings everywhere and spot-check closed cases (read only)
         return _subtree(qs, m.division_id, m.division.level)
-    if m.role == Role.UNIT_STAFF:  # transferred to the unit, or the unit is responsible under an active 四定
+    if m.role == Role.UNIT_STAFF:  # transferred to the unit (lead or assisting), or responsible under an active 四定
         assigned = Assignment.objects.filter(dispute=OuterRef("pk"), active=True, responsible_unit_id=m.unit_id)
-        return qs.filter(Q(holder_unit_id=m.unit_id) | Exists(assigned))
+        assisting = Referral.objects.filter(dispute=OuterRef("pk"), kind=ReferralKind.TRANSFER, to_unit_id=m.unit_id,
+                                            ended_at__isnull=True)
+        return qs.filter(Q(holder_unit_id=m.unit_id) | Exists(assigned) | Exists(assisting))
     return qs.none()  # administrators and auditors see no case content
 
 
@@ -88,7 +87,8 @@ def case_list(user) -> QuerySet:
 
 
 def case_workflow_records(dispute: Dispute) -> dict:
-    """The case page's 四定, 三包, hops, warnings, visits and supervisions: six queries, however many rows.
+    """The case page's 四定, 三包, hops, warnings, visits, supervisions and extensions: seven queries, however many
+    rows.
 
     The caller has already loaded `dispute` through `get_case_for_user`, so jurisdiction is settled."""
     return {
@@ -100,7 +100,32 @@ def case_workflow_records(dispute: Dispute) -> dict:
         "warnings": list(dispute.warnings.select_related("division", "raised_by").order_by("-raised_at", "-id")),
         "visits": list(dispute.visits.select_related("visitor").order_by("visited_on", "id")),
         "supervisions": list(dispute.supervisions.select_related("division").order_by("-opened_at", "-id")),
+        "extensions": list(dispute.extensions.select_related("requested_by", "decided_by", "approver_division")
+                           .order_by("-requested_at", "-id")),
     }
+
+
+def running_clocks(dispute: Dispute, records: dict) -> list[tuple[str, object]]:
+    """Every clock running on the case, for its page: (label, deadline instant), nearest first. From `records`
+    (case_workflow_records), so no query."""
+    from .rules.deadlines import end_of_day
+
+    clocks = []
+    if dispute.is_open and dispute.deadline:
+        clocks.append(("办结时限", dispute.deadline))
+    for s in records["supervisions"]:
+        if s.status == "open":
+            clocks.append(("纪委督办", s.due_at))
+    for w in records["warnings"]:
+        if w.status == "open":
+            clocks.append((f"{w.get_level_display()}重新评估", end_of_day(w.reassess_on)))
+    for r in records["referrals"]:
+        if r.kind == "transfer" and r.status == "pending" and not r.ended_at and r.sign_by:
+            clocks.append((f"{r.to_unit}签收", r.sign_by))
+    for e in records["extensions"]:
+        if e.status == "pending":
+            clocks.append(("延期申请待审批（申请延至）", e.new_deadline))
+    return sorted(clocks, key=lambda c: c[1])
 
 
 def my_assignments(user) -> QuerySet:
@@ -118,17 +143,21 @@ def my_assignments(user) -> QuerySet:
 
 def referral_inbox(user) -> QuerySet:
     """待签收: referrals waiting for the user's division — town roles for their town, the county centre for the
-    county — oldest first. Other roles get PermissionDenied. Served by the `referral_pending_inbox` index."""
-    to_tier = policy.inbox_tier(user)
-    if to_tier is None:
-        raise PermissionDenied("只有镇街和县社会治理协调中心的工作人员有待签收事项。")
+    county — and a unit's 新移交 (transfers waiting for its 签收), oldest first. Other roles get PermissionDenied.
+    Served by the `referral_pending_inbox` index."""
     m = membership_of(user)
+    if policy.has_transfer_inbox(user):
+        waiting = Referral.objects.filter(status=ReferralStatus.PENDING, kind=ReferralKind.TRANSFER,
+                                          to_unit_id=m.unit_id, ended_at__isnull=True)
+    else:
+        to_tier = policy.inbox_tier(user)
+        if to_tier is None:
+            raise PermissionDenied("只有镇街、县社会治理协调中心和责任单位的工作人员有待签收事项。")
+        waiting = Referral.objects.filter(status=ReferralStatus.PENDING, kind=ReferralKind.REFER,
+                                          to_division_id=m.division_id, to_tier=to_tier)
     return (
-        Referral.objects.filter(
-            status=ReferralStatus.PENDING, kind=ReferralKind.REFER, to_division_id=m.division_id, to_tier=to_tier,
-            dispute__in=cases_visible_to(user).values("pk"),
-        )
-        .select_related("dispute", "from_division", "created_by")
+        waiting.filter(dispute__in=cases_visible_to(user).values("pk"))
+        .select_related("dispute", "from_division", "created_by", "to_unit")
         .order_by("created_at", "id")
     )
 
@@ -144,6 +173,19 @@ def attachments_of(dispute: Dispute) -> list[Attachment]:
 def warnings_visible_to(user) -> QuerySet:
     """Warnings of the cases `user` may see: the case selector as a subquery, so jurisdiction is decided once."""
     return EarlyWarning.objects.filter(dispute__in=cases_visible_to(user).values("pk"))
+
+
+def warnings_addressed_to(user) -> QuerySet:
+    """收到的预警: open warnings delivered to the user's division and role (policy.receives_warning), the unanswered
+    first, nearest reply deadline first. Served by the `warning_unanswered` index."""
+    m = membership_of(user)
+    if m is None or not policy.may_receive_warnings(user):
+        return EarlyWarning.objects.none()
+    tier = Tier.COUNTY if m.role == Role.COUNTY_CENTRE else Tier.TOWN
+    return (EarlyWarning.objects.filter(recipient_division_id=m.division_id, recipient_tier=tier, status="open")
+            .filter(dispute__in=cases_visible_to(user).values("pk"))
+            .select_related("dispute__village", "division", "raised_by", "signed_by")
+            .order_by(F("replied_at").asc(nulls_first=True), "respond_by", "id"))
 
 
 def supervisions_visible_to(user) -> QuerySet:

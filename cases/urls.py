@@ -15,6 +15,7 @@ urlpatterns = [
     path("new/", disputes.dispute_create, name="create"),
     path("mine/", actions.my_assignments, name="mine"),
     path("inbox/", actions.referral_inbox, name="inbox"),
+    path("lookup/", pii.pii_lookup, name="pii_lookup"),
     path("<case:number>/", disputes.dispute_detail, name="detail"),
     path("<case:number>/edit/", disputes.dispute_edit, name="edit"),
     path("<case:number>/do/<str:action>/", actions.case_action, name="act"),
@@ -25,6 +26,9 @@ urlpatterns = [
 
 warning_patterns = ([
     path("", warnings.warning_list, name="list"),
+    path("inbox/", warnings.warning_inbox, name="inbox"),
+    path("<int:pk>/sign/", warnings.warning_sign, name="sign"),
+    path("<int:pk>/answer/", warnings.warning_answer, name="answer"),
 ], "warnings")
 
 supervision_patterns = ([

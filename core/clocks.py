@@ -1,8 +1,8 @@
 """Deadline clocks in words and colour: the one definition of the thresholds (剩N天 / 今日到期 / 超期N天).
 
-Days are counted in local calendar dates (Asia/Shanghai): a deadline today is "今日到期" whatever the hour; one that
-has passed today is still "今日到期" until midnight, then "超期1天". The agenda's "三日内到期" and the ledger's
-filter use the same SOON_DAYS.
+Days are counted in local calendar dates (Asia/Shanghai). A deadline that has passed is overdue at once, as the
+ledger's 已逾期 filter counts it ("今日已超期" on its own day, then "超期N天"); one later today is "今日到期"; the
+next SOON_DAYS days are "剩N天" in yellow. The agenda's and the ledger's "三日内到期" use the same SOON_DAYS.
 """
 
 import datetime
@@ -31,13 +31,14 @@ def days_left(deadline: datetime.datetime, today: datetime.date | None = None) -
     return (timezone.localtime(deadline).date() - today).days
 
 
-def clock_for(deadline: datetime.datetime | None, *, today: datetime.date | None = None) -> Clock | None:
-    """The clock of a running deadline seen from `today` (default: now); None when there is no deadline."""
+def clock_for(deadline: datetime.datetime | None, *, now: datetime.datetime | None = None) -> Clock | None:
+    """The clock of a running deadline seen from `now` (default: the current time); None without a deadline."""
     if deadline is None:
         return None
-    days = days_left(deadline, today)
-    if days < 0:
-        return Clock(f"超期{-days}天", OVERDUE, days)
+    now = now or timezone.now()
+    days = days_left(deadline, timezone.localtime(now).date())
+    if deadline < now:
+        return Clock(f"超期{-days}天" if days < 0 else "今日已超期", OVERDUE, days)
     if days == 0:
         return Clock("今日到期", TODAY, days)
     return Clock(f"剩{days}天", SOON if days <= SOON_DAYS else LATER, days)

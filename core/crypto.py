@@ -4,10 +4,13 @@ Pure crypto: imports no models, so the data migration 0006 may import it (STYLE.
 in migrations, not a stateless helper).
 
 Stored form of one value: base64( version | key id | nonce | AES-256-GCM ciphertext+tag ), with
-  version  1 byte   (1)
+  version  1 byte   2 (row-bound, every new write) or 1 (field-bound, the first format; still read)
   key id   1 byte   first byte of SHA-256("jiaxiang-field-key-id" + key): tells which key encrypted the value
   nonce   12 bytes  random per value (os.urandom), never reused with a key
-and the field's name as associated data, so a ciphertext copied into another column does not decrypt.
+and as associated data, in version 2 the row — "cases.Party.id_number:42" (model label, field, primary key), so a
+ciphertext copied into another column *or another row* does not decrypt — and in version 1 the field name alone.
+The caller names the associated data of each version (`encrypt_bound` / `decrypt(..., bound_aad=...)`); which one
+a token needs is in its version byte (docs/pii.md).
 
 Keys come from the environment (settings or os.environ), never from the database, and are read when first used:
   FIELD_ENCRYPTION_KEY       base64 of 32 random bytes; encrypts every new value
@@ -30,7 +33,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-VERSION = 1
+VERSION = 2  # row-bound associated data ("cases.Party.id_number:42"): what every new write uses
+FIELD_VERSION = 1  # the first format: the field name alone as associated data; read until re-encrypted
+VERSIONS = (FIELD_VERSION, VERSION)
 NONCE_BYTES = 12
 _HEADER = 2  # version + key id
 _TAG = 16
@@ -115,11 +120,22 @@ def keyring() -> _Keyring:
                           _setting("FIELD_HASH_KEY") or None)
 
 
-def encrypt(plaintext: str, *, aad: str) -> str:
+def _seal(plaintext: str, aad: str, version: int) -> str:
     ring = keyring()
     nonce = os.urandom(NONCE_BYTES)
     sealed = ring.aeads[0][1].encrypt(nonce, plaintext.encode("utf-8"), aad.encode("utf-8"))
-    return base64.b64encode(bytes([VERSION, ring.primary_id]) + nonce + sealed).decode("ascii")
+    return base64.b64encode(bytes([version, ring.primary_id]) + nonce + sealed).decode("ascii")
+
+
+def encrypt(plaintext: str, *, aad: str) -> str:
+    """A version-1 token: `aad` is the field name alone. Only where the row is not known yet (the first INSERT of
+    a new row, which `core.fields` re-encrypts at once) and for the 0006 data migration."""
+    return _seal(plaintext, aad, FIELD_VERSION)
+
+
+def encrypt_bound(plaintext: str, *, aad: str) -> str:
+    """A version-2 token: `aad` names the row, e.g. "cases.Party.id_number:42" (`core.fields.row_aad`)."""
+    return _seal(plaintext, aad, VERSION)
 
 
 def _unpack(token: str) -> bytes | None:
@@ -127,7 +143,7 @@ def _unpack(token: str) -> bytes | None:
         blob = base64.b64decode(token, validate=True)
     except (binascii.Error, ValueError):
         return None
-    if len(blob) < _MIN_BLOB or blob[0] != VERSION:
+    if len(blob) < _MIN_BLOB or blob[0] not in VERSIONS:
         return None
     return blob
 
@@ -137,10 +153,23 @@ def looks_encrypted(token: str) -> bool:
     return bool(token) and _unpack(token) is not None
 
 
-def decrypt(token: str, *, aad: str) -> str:
+def version_of(token: str) -> int | None:
+    """The token's format (VERSION, FIELD_VERSION), or None when it is no token at all."""
+    blob = _unpack(token) if token else None
+    return blob[0] if blob is not None else None
+
+
+def decrypt(token: str, *, aad: str, bound_aad: str | None = None) -> str:
+    """Decrypt a token of either version: a version-1 token with `aad` (the field name), a version-2 token with
+    `bound_aad` (the row it must belong to). A version-2 token without `bound_aad`, or moved to another row or
+    column, or altered, raises DecryptionError — never another value."""
     blob = _unpack(token)
     if blob is None:
         raise DecryptionError("存储的值不是有效的密文（可能是未加密的旧数据）。")
+    if blob[0] == VERSION:
+        if bound_aad is None:
+            raise DecryptionError("该密文绑定到数据行，须连同所在行一起解密。")
+        aad = bound_aad
     nonce, sealed = blob[_HEADER:_HEADER + NONCE_BYTES], blob[_HEADER + NONCE_BYTES:]
     for aead in keyring().candidates(blob[1]):
         try:
@@ -148,7 +177,8 @@ def decrypt(token: str, *, aad: str) -> str:
         except InvalidTag:
             continue
     raise DecryptionError(
-        "无法解密：密钥不匹配（请检查 FIELD_ENCRYPTION_KEY / FIELD_ENCRYPTION_OLD_KEYS）或数据被篡改。"
+        "无法解密：密钥不匹配（请检查 FIELD_ENCRYPTION_KEY / FIELD_ENCRYPTION_OLD_KEYS），"
+        "或数据被篡改（例如密文被移到了其他行或其他列）。"
     )
 
 
@@ -156,6 +186,12 @@ def needs_reencryption(token: str) -> bool:
     """True when the value was encrypted with an old key (rotation: re-save it to re-encrypt with the new key)."""
     blob = _unpack(token)
     return blob is not None and blob[1] != keyring().primary_id
+
+
+def is_current(token: str) -> bool:
+    """Row-bound and under the current key: what `manage.py reencrypt_pii` leaves every value as."""
+    blob = _unpack(token)
+    return blob is not None and blob[0] == VERSION and blob[1] == keyring().primary_id
 
 
 def normalize_id_number(value: str) -> str:

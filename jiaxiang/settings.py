@@ -4,6 +4,8 @@ Every deployment knob is an environment variable (or a line of `.env`, see `.env
 """
 
 import datetime
+import os
+import tempfile
 from pathlib import Path
 
 import environ
@@ -44,15 +46,18 @@ INSTALLED_APPS = [
     "audit",
     "cases",
     "meetings",
+    "notify",
 ]
 
 # Order matters (docs/security.md §3): the session and user first; the timeouts before anything records or gates;
 # the 2FA gate before the password gate; CSP outside the lockout response; Axes last, as its docs require.
 MIDDLEWARE = [
+    "core.middleware.FriendlyErrorPagesMiddleware",  # the demo (DEBUG) shows our Chinese 403/404/500 pages too
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "core.middleware.NulByteMiddleware",  # a NUL byte in the path or a parameter: 400 before anything reads it
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.NoStoreForSignedInMiddleware",
@@ -82,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "org.context_processors.membership",
                 "cases.context_processors.navigation",
+                "notify.context_processors.todo_badge",
                 "accounts.security.context",
             ],
         },
@@ -93,10 +99,17 @@ WSGI_APPLICATION = "jiaxiang.wsgi.application"
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL + a busy timeout let the dev server and a management command write side by side.
+    # Concurrent writers (two users signing one referral at once): WAL lets readers run beside the writer; IMMEDIATE
+    # takes the write lock at BEGIN, so a second writer waits for it (up to `timeout` seconds) and then reads the
+    # first one's result, instead of failing with "database is locked" when it upgrades a stale read.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {"timeout": 20, "transaction_mode": "IMMEDIATE",
+         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     )
+    # Tests: a file, one per process (pytest-xdist appends the worker's suffix), so that threads can share it; the
+    # default in-memory test database cannot be opened by a second thread (tests/cases/test_sqlite_concurrency.py).
+    DATABASES["default"].setdefault("TEST", {}).setdefault(
+        "NAME", str(Path(tempfile.gettempdir()) / f"jiaxiang-test-{os.getpid()}.sqlite3"))
 else:
     # JIT compilation cost ~1 s per list query at 100k cases and saved nothing (docs/benchmarks.md).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
@@ -156,6 +169,9 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Client addresses: REMOTE_ADDR unless it is one of these reverse proxies (IPs or CIDR), see audit/ip.py.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+
+# With DEBUG on, answer 403/404/500 with our Chinese pages rather than Django's technical ones (core.middleware).
+FRIENDLY_ERROR_PAGES = env.bool("FRIENDLY_ERROR_PAGES", default=True)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]

@@ -15,6 +15,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("cases/", include("cases.urls")),
     path("meetings/", include("meetings.urls")),
+    path("todo/", include("notify.urls")),
     path("warnings/", include(case_urls.warning_patterns)),
     path("supervision/", include(case_urls.supervision_patterns)),
     path("account/", include("accounts.urls")),

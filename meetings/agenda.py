@@ -18,7 +18,10 @@ its reasons; each group's count counts every case in it):
     在办        any other open case in scope
     本次已研判  reviewed at this meeting and in none of the above (e.g. resolved at the meeting)
 
-Plus the rule flags (`cases.rules.escalation.open_flags`) of the listed cases, with this meeting's overrides.
+Plus the rule flags (`cases.rules.escalation.open_flags`) of the listed cases, with this meeting's overrides, and
+the carried-over mark: a case the division's previous meeting had on its agenda but did not review (its frozen
+minutes list it as "未研判，转下次例会", `reviewed: false`) is `carried_over` — "上次例会未研判（转入）". A previous
+meeting that was never closed, or closed before the minutes listed every item (format 1), marks nothing.
 
 Cost: a fixed number of queries whatever the number of items — the cases (one query, the groups' deadline tests
 annotated in SQL), their pending referrals, open warnings and active 四定 (three prefetches), the previous meeting,
@@ -95,6 +98,7 @@ class AgendaItem:
     open_warnings: list = field(default_factory=list)
     assignment: Assignment | None = None  # the active 四定
     review_form: object = None  # set by the page for the one item whose form is open
+    carried_over: bool = False  # on the previous meeting's agenda, not reviewed there (its frozen minutes say so)
 
     @property
     def primary_group(self) -> str:
@@ -160,10 +164,20 @@ class Agenda:
         return next((item for item in rest if item.review is None and item.dispute.pk != after), None)
 
 
-def since_for(meeting: Meeting) -> datetime.datetime:
+_LOAD = object()
+
+
+def since_for(meeting: Meeting, previous=_LOAD) -> datetime.datetime:
     """新登记 starts when the division's previous meeting was opened, or 7 days before this one was."""
-    previous = previous_meeting(meeting)
+    if previous is _LOAD:
+        previous = previous_meeting(meeting)
     return previous.opened_at if previous else meeting.opened_at - NO_PREVIOUS_WINDOW
+
+
+def carried_over_numbers(previous: Meeting | None) -> set[str]:
+    """The case numbers the previous meeting's frozen minutes list as not reviewed (转下次例会); no query."""
+    items = (previous.minutes or {}).get("items", []) if previous else []
+    return {i["number"] for i in items if i.get("reviewed") is False}
 
 
 def _pending_to(meeting: Meeting):
@@ -178,13 +192,18 @@ def scope(meeting: Meeting, user=None):
     held = Q(tier=meeting.tier, holder_division_id=meeting.division_id)
     if meeting.tier != Tier.VILLAGE:
         held |= Q(status=Status.REFERRED) & Exists(_pending_to(meeting))
+        # A warning delivered to this division stays on its agenda until it is answered (批示/回复).
+        held |= Exists(EarlyWarning.objects.filter(dispute=OuterRef("pk"), status=WarningStatus.OPEN,
+                                                   replied_at__isnull=True, recipient_division_id=meeting.division_id))
     reviewed = Exists(Review.objects.filter(meeting=meeting, dispute=OuterRef("pk")))
     return cases_visible_to(user or meeting.convener).filter(held | reviewed)
 
 
 def assemble(meeting: Meeting, *, user=None, now=None) -> Agenda:
     now = now or timezone.now()
-    since = since_for(meeting)
+    previous = previous_meeting(meeting)  # one query: both 新登记's start and the carried-over items
+    since = since_for(meeting, previous)
+    carried = carried_over_numbers(previous)
     open_warning = Exists(EarlyWarning.objects.filter(dispute=OuterRef("pk"), status=WarningStatus.OPEN))
     reviewed = Exists(Review.objects.filter(meeting=meeting, dispute=OuterRef("pk")))
     on_agenda = Q(status__in=OPEN_STATUSES) | Q(created_at__gt=since) | open_warning | reviewed
@@ -213,7 +232,7 @@ def assemble(meeting: Meeting, *, user=None, now=None) -> Agenda:
             continue
         items.append(AgendaItem(
             dispute=d, groups=groups, pending_referral=referral, open_warnings=d.open_warnings,
-            assignment=d.active_assignments[0] if d.active_assignments else None,
+            assignment=d.active_assignments[0] if d.active_assignments else None, carried_over=d.number in carried,
         ))
     items.sort(key=_order)
     _attach_flags_reviews_overrides(meeting, items, now)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from cases.models import Outcome, WarningLevel, WarningTarget, WarningTrigger
 from cases.rules.deadlines import end_of_day
 
-from .models import Attendance, Decision, Meeting
+from .models import SAME_RECORDER_AND_CHECKER, Attendance, AttendeeKind, Decision, Meeting
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -38,6 +38,42 @@ class AttendanceForm(forms.ModelForm):
         model = Attendance
         fields = ["kind", "name", "role_title", "unit"]
         help_texts = {"role_title": "如“调委会主任”“警务助理”“五老”。"}
+
+
+class CloseMeetingForm(forms.Form):
+    """闭会: 记录人 and 审核人 from the meeting's 参会成员 (who took and who checked the minutes; two people), and the
+    confirmation box — closing freezes the minutes, so it is refused unticked (works without JavaScript)."""
+
+    recorder = forms.TypedChoiceField(
+        label="记录人", coerce=int, empty_value=None, help_text="整理本次会议纪要的参会成员。",
+        error_messages={"required": "请选择记录人。", "invalid_choice": "请从本次例会的参会成员中选择记录人。"})
+    checker = forms.TypedChoiceField(
+        label="审核人", coerce=int, empty_value=None, help_text="审核会议纪要的参会成员（一般为主持会议的领导），不能与记录人为同一人。",
+        error_messages={"required": "请选择审核人。", "invalid_choice": "请从本次例会的参会成员中选择审核人。"})
+    confirm = forms.BooleanField(
+        label="确认闭会后会议纪要定稿，不能再修改",
+        error_messages={"required": "请勾选“确认闭会后会议纪要定稿，不能再修改”后再闭会。"})
+
+    def __init__(self, *args, attendees, convener_id=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.members = [a for a in attendees if a.kind == AttendeeKind.MEMBER]
+        choices = [("", "请选择")] + [(a.pk, _attendee_label(a)) for a in self.members]
+        self.fields["recorder"].choices = self.fields["checker"].choices = choices
+        presiding = next((a for a in self.members if convener_id and a.user_id == convener_id), None)
+        if presiding and not self.is_bound:
+            self.initial.setdefault("checker", presiding.pk)  # the convener usually checks the minutes
+
+    def clean(self):
+        data = super().clean()
+        recorder, checker = data.get("recorder"), data.get("checker")
+        if recorder and recorder == checker:
+            self.add_error("checker", SAME_RECORDER_AND_CHECKER)
+        return data
+
+
+def _attendee_label(a) -> str:
+    extra = "，".join(x for x in (a.role_title, a.unit) if x)
+    return f"{a.name}（{extra}）" if extra else a.name
 
 
 class OverrideForm(forms.Form):

@@ -20,6 +20,10 @@ class MeetingStatus(models.TextChoices):
     CLOSED = "closed", "已闭会"
 
 
+# 记录人 and 审核人 are two people: the one who checks the minutes did not write them.
+SAME_RECORDER_AND_CHECKER = "审核人不能与记录人为同一人，请另选一名参会成员审核纪要。"
+
+
 class Meeting(models.Model):
     tier = models.CharField("层级", max_length=8, choices=Tier.choices)
     division = models.ForeignKey(Division, verbose_name="区划", on_delete=models.PROTECT, related_name="meetings")
@@ -34,6 +38,9 @@ class Meeting(models.Model):
     closed_at = models.DateTimeField("闭会时间", null=True, blank=True)
     summary = models.TextField("会议小结", blank=True, max_length=4000)
     minutes = models.JSONField("会议纪要（闭会时冻结）", null=True, blank=True, editable=False)
+    # Chosen from the meeting's 参会成员 when it closes (services.close_meeting); names, as the minutes print them.
+    minutes_recorder = models.CharField("记录人", max_length=32, blank=True, editable=False)
+    minutes_checker = models.CharField("审核人", max_length=32, blank=True, editable=False)
 
     class Meta:
         verbose_name = "平安周例会"

@@ -2,8 +2,10 @@
 the meeting list, the choices of the review forms, and the weekly compliance dashboard.
 
 Visibility (DESIGN.md §7): a meeting is visible to users whose division contains the meeting's division (a town user
-sees the town's and its villages' meetings; county roles see all, so also the county's); administrators and auditors
-see none (a meeting carries case content). Writes (open, attendance, reviews, close) belong to the meeting's own tier
+sees the town's and its villages' meetings; the county centre, 纪委 and 督导组 see all, so also the county's);
+administrators and auditors see none (a meeting carries case content). A responsible unit (责任单位) sees only the
+meetings about its own cases, and there only their items (`policy.sees_whole_meeting`: no place, summary or
+attendance). Writes (open, attendance, reviews, close) belong to the meeting's own tier
 roles of its own division; other users who can see it are read-only (403), everybody else gets 404.
 """
 
@@ -13,13 +15,24 @@ import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from cases import policy
-from cases.models import Tier
-from org.jurisdiction import prefix_of
+from cases.models import (
+    OPEN_STATUSES,
+    CaseEvent,
+    EarlyWarning,
+    Referral,
+    ReferralKind,
+    ReferralStatus,
+    Status,
+    Tier,
+    WarningStatus,
+)
+from cases.selectors import cases_visible_to
+from org.jurisdiction import COUNTY_CODE, subtree_q
 from org.models import (
     NO_CASE_ACCESS_ROLES,
     Division,
@@ -31,11 +44,7 @@ from org.models import (
 )
 from org.selectors import membership_of
 
-from .models import Meeting, MeetingStatus
-
-COUNTY_CODE = "370829000000"
-
-
+from .models import Meeting, MeetingStatus, Review
 
 # --- weeks ---------------------------------------------------------------------------------------------------------
 
@@ -97,7 +106,28 @@ def meetings_visible_to(user) -> QuerySet:
     m = membership_of(user)
     if m is None or m.role in NO_CASE_ACCESS_ROLES:
         return Meeting.objects.none()
-    return Meeting.objects.filter(division__code__startswith=prefix_of(m.division_id, m.division.level))
+    if policy.meetings_by_case_only(user):
+        return _meetings_about_cases_of(user)
+    return Meeting.objects.filter(subtree_q("division__code", m.division))
+
+
+def _meetings_about_cases_of(user) -> QuerySet:
+    """A unit's meetings: those that reviewed one of the cases it may see (`cases_visible_to`: held by the unit or
+    assigned to it under an active 四定), recorded an event on one at the meeting, or — while open — have one on
+    their agenda (held at the meeting's tier and division and open or under an open warning, or a 提请 waiting for
+    the meeting's 签收; `agenda.scope`). One query: every test is a subquery on the unit's visible cases."""
+    visible = cases_visible_to(user)
+    ids = visible.values("pk")
+    reviewed = Review.objects.filter(meeting=OuterRef("pk"), dispute__in=ids)
+    acted = CaseEvent.objects.filter(meeting=OuterRef("pk"), dispute__in=ids)
+    open_warning = Exists(EarlyWarning.objects.filter(dispute=OuterRef("pk"), status=WarningStatus.OPEN))
+    held = visible.filter(tier=OuterRef("tier"), holder_division_id=OuterRef("division_id")).filter(
+        Q(status__in=OPEN_STATUSES) | open_warning)
+    waiting = visible.filter(status=Status.REFERRED).filter(Exists(Referral.objects.filter(
+        dispute=OuterRef("pk"), kind=ReferralKind.REFER, status=ReferralStatus.PENDING,
+        to_division_id=OuterRef(OuterRef("division_id")))))
+    on_agenda = Q(status=MeetingStatus.OPEN) & (Exists(held) | Exists(waiting))
+    return Meeting.objects.filter(Exists(reviewed) | Exists(acted) | on_agenda)
 
 
 def get_meeting_for_user(user, pk, *, write: bool = False) -> Meeting:
@@ -256,7 +286,7 @@ def compliance_for(user, week: Week) -> Compliance:
         towns = list(Division.objects.filter(level=Level.TOWNSHIP, parent_id=scope.code).order_by("code"))
         meetings = {mt.division_id: mt for mt in in_week.filter(tier__in=[Tier.TOWN, Tier.COUNTY])}
         village_totals = dict(
-            Division.objects.filter(level=Level.VILLAGE, code__startswith=prefix_of(scope.code, scope.level))
+            Division.objects.filter(subtree_q("code", scope), level=Level.VILLAGE)
             .values_list("parent_id").annotate(n=Count("code")).order_by()
         )
         village_held = {
@@ -276,7 +306,7 @@ def compliance_for(user, week: Week) -> Compliance:
         villages = list(Division.objects.filter(level=Level.VILLAGE, parent_id=scope.code).order_by("code"))
         meetings = {
             mt.division_id: mt
-            for mt in in_week.filter(division__code__startswith=prefix_of(scope.code, scope.level))
+            for mt in in_week.filter(subtree_q("division__code", scope))
         }
         rows = [ComplianceRow(v, meetings.get(v.code)) for v in villages]
         return Compliance(scope, week, Level.VILLAGE, meetings.get(scope.code), rows)

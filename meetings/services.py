@@ -24,6 +24,7 @@ from org.selectors import membership_of
 
 from . import agenda, minutes
 from .models import (
+    SAME_RECORDER_AND_CHECKER,
     Attendance,
     AttendeeKind,
     Decision,
@@ -64,7 +65,7 @@ DECISION_ACTIONS = {
 def allowed_actions(user, dispute, referral) -> set[str]:
     """The table's actions with the pending referral already loaded (the agenda prefetches it), so a page of 200
     items asks no query per item."""
-    return set(table_allows(user, dispute, referral=referral))
+    return set(table_allows(user, dispute, referral=referral, extension=None))
 
 
 def available_decisions(meeting: Meeting, allowed: set[str]) -> list[str]:
@@ -287,11 +288,17 @@ MAX_LISTED = 20
 
 
 @transaction.atomic
-def close_meeting(*, actor, meeting: Meeting, now=None) -> Meeting:
-    """Close the meeting and freeze its minutes. Refused while any open rule flag on an agenda case is neither
-    acted on (the flag is then satisfied, so no longer open) nor overridden at this meeting."""
+def close_meeting(*, actor, meeting: Meeting, recorder_id: int, checker_id: int, now=None) -> Meeting:
+    """Close the meeting and freeze its minutes: every agenda item, the reviewed ones with their decision, the others
+    "未研判，转下次例会" with the case's status now. 记录人 (`recorder_id`: who took the minutes) and 审核人
+    (`checker_id`: who checked them) are two different 参会成员 of this meeting (Attendance ids).
+
+    Refused while any open rule flag on an agenda case is neither acted on (the flag is then satisfied, so no longer
+    open) nor overridden at this meeting."""
     meeting = _lock_open(actor, meeting)
-    unhandled = agenda.assemble(meeting, user=actor, now=now).unhandled
+    recorder, checker = _minutes_people(meeting, recorder_id, checker_id)
+    assembled = agenda.assemble(meeting, user=actor, now=now)
+    unhandled = assembled.unhandled
     if unhandled:
         listed = "；".join(
             f"{item.dispute.number}（{'、'.join(f.rule_name for f in item.unhandled_flags)}）"
@@ -302,10 +309,23 @@ def close_meeting(*, actor, meeting: Meeting, now=None) -> Meeting:
             f"还有规则提示未处理，不能闭会：{listed}（{more}）。请按提示办理，或在该案件下填写不予处理的理由。"
         )
     meeting.status, meeting.closed_at = MeetingStatus.CLOSED, now or timezone.now()
-    meeting.minutes = minutes.freeze(meeting)
-    meeting.save(update_fields=["status", "closed_at", "minutes"])
-    _audit(actor, meeting, "闭会，会议纪要已定稿")
+    meeting.minutes_recorder, meeting.minutes_checker = recorder.name, checker.name
+    meeting.minutes = minutes.freeze(meeting, assembled)
+    meeting.save(update_fields=["status", "closed_at", "minutes_recorder", "minutes_checker", "minutes"])
+    _audit(actor, meeting, f"闭会，会议纪要已定稿（记录人：{recorder.name}，审核人：{checker.name}）")
     return meeting
+
+
+def _minutes_people(meeting: Meeting, recorder_id, checker_id) -> tuple[Attendance, Attendance]:
+    members = {a.pk: a for a in Attendance.objects.filter(meeting=meeting, kind=AttendeeKind.MEMBER)}
+    recorder, checker = members.get(recorder_id), members.get(checker_id)
+    if recorder is None:
+        raise Refused("请从本次例会的参会成员中选择记录人。", field="recorder")
+    if checker is None:
+        raise Refused("请从本次例会的参会成员中选择审核人。", field="checker")
+    if recorder.pk == checker.pk or (recorder.user_id and recorder.user_id == checker.user_id):
+        raise Refused(SAME_RECORDER_AND_CHECKER, field="checker")
+    return recorder, checker
 
 
 # --- helpers -------------------------------------------------------------------------------------------------------

@@ -16,4 +16,5 @@ urlpatterns = [
     path("<int:pk>/close/", views.close, name="close"),
     path("<int:pk>/minutes/", views.minutes_print, name="minutes"),
     path("<int:pk>/minutes.docx", views.minutes_docx, name="minutes_docx"),
+    path("<int:pk>/sign-sheet/", views.sign_sheet, name="sign_sheet"),
 ]

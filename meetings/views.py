@@ -16,11 +16,22 @@ import audit
 from cases import policy
 from cases.models import Tier
 from cases.selectors import get_case_for_user
-from core.errors import Refused
+from core.errors import Refused, attempt
 from core.pagination import paginate
 from meetings import agenda, minutes, selectors, services
-from meetings.forms import AttendanceForm, MeetingEditForm, OpenMeetingForm, OverrideForm, ReviewForm
+from meetings.forms import (
+    AttendanceForm,
+    CloseMeetingForm,
+    MeetingEditForm,
+    OpenMeetingForm,
+    OverrideForm,
+    ReviewForm,
+)
+from meetings.minutes_docx import build_docx
 from meetings.models import Meeting, MeetingStatus
+
+SIGN_SHEET_ROWS = 15  # rows on the printed 签到表 at least (one A4 page) …
+SIGN_SHEET_SPARE = 5  # … and never fewer empty rows than this, for those who come unannounced
 
 
 @login_required
@@ -78,13 +89,14 @@ def _render_detail(request, meeting, *, bound=None, status=200, **forms):
     errors) — a town agenda of 200 items with 200 full forms would be megabytes no phone can use."""
     user = request.user
     can_write = policy.can_write_meeting(user, meeting)
+    whole = policy.sees_whole_meeting(user, meeting)  # a unit: only its own cases' items, no place/summary/attendance
     context = {
-        "meeting": meeting, "can_write": can_write,
+        "meeting": meeting, "can_write": can_write, "sees_whole": whole,
         "heading": f"{minutes.meeting_place_name(meeting)}{meeting.iso_year}年第{meeting.iso_week}周平安周例会",
-        "attendees": list(meeting.attendance.all()),
+        "attendees": list(meeting.attendance.all()) if whole else [],
     }
     if meeting.status == MeetingStatus.CLOSED:
-        context["minutes"] = minutes.for_viewer(user, meeting.minutes or {"items": [], "overrides": []})
+        context["minutes"] = minutes.for_viewer(user, meeting.minutes or {"items": [], "overrides": []}, whole=whole)
         return render(request, "meetings/meeting_detail.html", context, status=status)
     ag = agenda.assemble(meeting, user=user)
     if can_write:
@@ -96,6 +108,8 @@ def _render_detail(request, meeting, *, bound=None, status=200, **forms):
             "open_item": item,
             "attendance_form": forms.get("attendance_form") or AttendanceForm(),
             "edit_form": forms.get("edit_form") or MeetingEditForm(instance=meeting),
+            "close_form": forms.get("close_form") or CloseMeetingForm(
+                attendees=context["attendees"], convener_id=meeting.convener_id),
         })
     context["agenda"] = ag
     return render(request, "meetings/meeting_detail.html", context, status=status)
@@ -240,14 +254,17 @@ def override(request, pk, number):
 @login_required
 @require_POST
 def close(request, pk):
+    """闭会: 记录人, 审核人 and the confirmation box; a refusal (missing choice, unhandled flags) shows on the form."""
     meeting = selectors.get_meeting_for_user(request.user, pk, write=True)
-    try:
-        services.close_meeting(actor=request.user, meeting=meeting)
-    except Refused as e:
-        messages.error(request, str(e))
-        return redirect(meeting.get_absolute_url() + "#close")
-    messages.success(request, "已闭会，会议纪要已生成。")
-    return redirect(meeting)
+    if closed := _closed(request, meeting):
+        return closed
+    form = CloseMeetingForm(request.POST, attendees=list(meeting.attendance.all()), convener_id=meeting.convener_id)
+    if form.is_valid() and attempt(form, services.close_meeting, actor=request.user, meeting=meeting,
+                                   recorder_id=form.cleaned_data["recorder"],
+                                   checker_id=form.cleaned_data["checker"]):
+        messages.success(request, "已闭会，会议纪要已生成。")
+        return redirect(meeting)
+    return _render_detail(request, meeting, close_form=form)
 
 
 def _minutes_data(user, meeting):
@@ -255,7 +272,7 @@ def _minutes_data(user, meeting):
         data = meeting.minutes
     else:
         data = {**minutes.freeze(meeting), "draft": True}
-    return minutes.for_viewer(user, data)
+    return minutes.for_viewer(user, data, whole=policy.sees_whole_meeting(user, meeting))
 
 
 @login_required
@@ -275,10 +292,27 @@ def minutes_docx(request, pk):
     audit.record(request, action="export", obj=meeting, label=data["title"][:200],
                  detail=f"导出会议纪要（Word），{len(data['items'])}件研判事项")
     return HttpResponse(
-        minutes.build_docx(data),
+        build_docx(data),
         content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         headers={"Content-Disposition": content_disposition_header(True, f"{data['title']}.docx")},
     )
+
+
+@login_required
+@require_GET
+def sign_sheet(request, pk):
+    """签到表: the attendees recorded so far and empty rows to sign on paper (print page, A4). Same visibility as the
+    minutes; a responsible unit, which does not see the attendance, gets the empty sheet."""
+    meeting = selectors.get_meeting_for_user(request.user, pk)
+    whole = policy.sees_whole_meeting(request.user, meeting)
+    attendees = sorted(meeting.attendance.all(), key=lambda a: (minutes.KIND_ORDER.get(a.kind, 9), a.pk)) if whole \
+        else []
+    blank = max(SIGN_SHEET_ROWS - len(attendees), SIGN_SHEET_SPARE)
+    return render(request, "meetings/sign_sheet.html", {
+        "meeting": meeting, "sees_whole": whole, "attendees": attendees,
+        "title": f"{minutes.meeting_place_name(meeting)}{meeting.iso_year}年第{meeting.iso_week}周平安周例会签到表",
+        "blank_rows": range(len(attendees) + 1, len(attendees) + blank + 1),
+    })
 
 
 @login_required

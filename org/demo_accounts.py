@@ -16,5 +16,13 @@ DEMO_USERS = [
     ("xian_jiwei", "韩明", "370829000000", "discipline", "县纪委监委", "监督检查室"),
     ("dudao", "曹广才", "370829000000", "supervisor", None, "第一督导组组长"),
     ("sysadmin", "系统管理员", "370829000000", "admin", None, "信息中心"),
+    ("anquan", "安全管理员", "370829000000", "security_admin", None, "信息中心"),
     ("shenji", "审计员", "370829000000", "auditor", None, "信息中心"),
+]
+
+# A role grant the administrator asked for and the 安全管理员 (`anquan`) has not yet approved: the account exists
+# without a post; approving it on 账号安全 gives it the post (and it must change its password at first login).
+# username, full name, division code, role, unit name (or None), title, requested by
+DEMO_PENDING_GRANTS = [
+    ("tangzhuang_wangge", "唐海波", "370829001212", "grid_worker", None, "唐庄村网格员", "sysadmin"),
 ]

@@ -90,6 +90,7 @@ class Role(models.TextChoices):
     DISCIPLINE = "discipline", "纪委"
     SUPERVISOR = "supervisor", "督导组"
     ADMIN = "admin", "系统管理员"
+    SECURITY_ADMIN = "security_admin", "安全管理员"
     AUDITOR = "auditor", "审计员"
 
 
@@ -105,6 +106,7 @@ ROLE_LEVELS = {
     Role.DISCIPLINE: {Level.TOWNSHIP, Level.COUNTY},
     Role.SUPERVISOR: {Level.COUNTY},
     Role.ADMIN: {Level.COUNTY},
+    Role.SECURITY_ADMIN: {Level.COUNTY},
     Role.AUDITOR: {Level.COUNTY},
 }
 
@@ -117,7 +119,9 @@ SYSTEM_USERNAME = "system"
 # Roles that may register a dispute and edit its basic record.
 CASE_WRITER_ROLES = {Role.VILLAGE_SECRETARY, Role.GRID_WORKER, Role.TOWN_LEADER, Role.TOWN_STAFF}
 # Roles that never see case content (DESIGN.md §2, §7).
-NO_CASE_ACCESS_ROLES = {Role.ADMIN, Role.AUDITOR}
+NO_CASE_ACCESS_ROLES = {Role.ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR}
+# 三员 (等保 8.1.5): 系统管理员, 安全管理员, 审计员 — three people, never one holding two. A membership granting any
+# other role (case access) takes effect only once a 安全管理员 approves it (`MembershipRequest`, accounts.duties).
 
 
 class Membership(models.Model):
@@ -163,3 +167,75 @@ class Membership(models.Model):
             raise ValidationError({"division": f"“{self.get_role_display()}”只能设在{'、'.join(Level(x).label for x in allowed)}一级。"})
         if self.role == Role.UNIT_STAFF and not self.unit_id:
             raise ValidationError({"unit": "责任单位工作人员必须选择所在单位。"})
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", "待审批"
+    APPROVED = "approved", "已批准"
+    REFUSED = "refused", "已拒绝"
+
+
+class MembershipRequest(models.Model):
+    """A role grant that gives case access, asked for by a 系统管理员 in the admin and waiting for a 安全管理员
+    (三员 separation of duties). The live `Membership` is created or changed only when it is approved
+    (accounts.duties.approve_grant); a refused or approved request stays as the record of the decision."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE, related_name="membership_requests"
+    )
+    division = models.ForeignKey(Division, verbose_name="所属区划", on_delete=models.PROTECT, related_name="+")
+    role = models.CharField("角色", max_length=20, choices=Role.choices)
+    unit = models.ForeignKey(
+        Unit, verbose_name="所在单位", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField("职务", max_length=32, blank=True)
+    phone = models.CharField("联系电话", max_length=20, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="申请人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField("申请时间", default=timezone.now)
+    status = models.CharField("状态", max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="审批人", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    note = models.CharField("审批意见", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "岗位授权申请"
+        verbose_name_plural = "岗位授权申请"
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # One open request per user: a second one waits until the first is decided.
+            models.UniqueConstraint(fields=["user"], condition=models.Q(status="pending"),
+                                    name="membership_request_one_pending_per_user"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.division} · {self.get_role_display()}（{self.get_status_display()}）"
+
+
+class EnrolmentCode(models.Model):
+    """A one-time code a 安全管理员 issues so that the owner of an account of a 2FA role may bind an authenticator
+    (accounts.security.issue_enrolment_code): shown once, only its keyed hash is kept, valid 24 hours, used once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE, related_name="+"
+    )
+    code_hash = models.CharField("绑定码摘要", max_length=64, unique=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="签发人", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    issued_at = models.DateTimeField("签发时间", default=timezone.now)
+    expires_at = models.DateTimeField("失效时间")
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "双因素绑定码"
+        verbose_name_plural = "双因素绑定码"
+        ordering = ["-issued_at", "-id"]
+
+    def __str__(self):
+        return f"{self.user} · {self.issued_at:%Y-%m-%d %H:%M}"

@@ -22,6 +22,7 @@ from ..models import (
     Outcome,
     Satisfaction,
     Tier,
+    TransferMode,
     WarningLevel,
     WarningStatus,
     WarningTarget,
@@ -173,10 +174,17 @@ class ReturnForm(ActionForm):
 
 
 class TransferForm(ActionForm):
-    intro = "移交责任单位办理，按部门移交时限计时；本级继续跟踪并负责结案。"
+    intro = ("移交责任单位办理：单位须在1个工作日内签收，或说明理由退回；按部门移交时限计时，本级继续跟踪、审核办理反馈"
+             "并负责结案。已有主办单位时再选“主办”即为改派。")
     unit = forms.ModelChoiceField(label="接收单位", queryset=None, empty_label="请选择",
                                   error_messages={"required": "请选择接收单位。", "invalid_choice": "所选单位无效。"})
+    mode = forms.ChoiceField(label="办理方式", choices=TransferMode.choices, initial=TransferMode.LEAD, required=False,
+                             widget=forms.RadioSelect, help_text="主办单位负责办理和反馈；协办单位配合主办单位。",
+                             error_messages={"invalid_choice": "所选办理方式无效。"})
     reason = text_field("移交事由")
+
+    def clean_mode(self):
+        return self.cleaned_data.get("mode") or TransferMode.LEAD
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

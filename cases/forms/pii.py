@@ -1,6 +1,12 @@
-"""The reason form of the "查看完整信息" page."""
+"""The reason form of the "查看完整信息" page, and the form of the 按身份证号/电话查找 page."""
+
+import re
 
 from django import forms
+
+from core.validators import validate_id_number, validate_phone
+
+from ..models import PiiLookupKind
 
 REASON_MIN_CHARS = 4
 
@@ -17,4 +23,61 @@ class RevealForm(forms.Form):
         reason = self.cleaned_data["reason"]
         if len(reason) < REASON_MIN_CHARS:
             raise forms.ValidationError(f"请写明查看理由，至少{REASON_MIN_CHARS}个字。")
+        return reason
+
+
+# --- 按身份证号/电话查找 -------------------------------------------------------------------------------------------
+
+# Seven or more digits in a row (hyphens and spaces ignored) look like an ID or phone number.
+_NUMBER_IN_TEXT = re.compile(r"\d{7,}")
+
+
+def _looks_like_id_number(value: str) -> bool:
+    """18 characters not starting with 0 (a landline's area code does): checked as an ID number, else as a phone."""
+    return len(value) == 18 and not value.startswith("0")
+
+
+class LookupForm(forms.Form):
+    """The number (an ID number or a phone, told apart by its form) and the reason. `cleaned_data["kind"]` is a
+    PiiLookupKind; `cleaned_data["number"]` the normalised number. Sent by POST only, never in a URL."""
+
+    number = forms.CharField(
+        label="身份证号或电话", max_length=40, strip=True,
+        help_text="18位身份证号，或11位手机号、带区号的固定电话。只查完整号码的精确匹配。",
+        error_messages={"required": "请填写要查找的身份证号或电话。", "max_length": "号码过长，请核对后重新输入。"},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+    )
+    reason = forms.CharField(
+        label="查找理由", max_length=200, strip=True,
+        help_text="如“当事人来访，核实其是否已有登记的纠纷”。理由将记入查找记录；请勿在理由中填写号码。",
+        error_messages={"required": "请填写查找理由。", "max_length": "查找理由不能超过200字。"},
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def clean_number(self):
+        value = "".join(self.cleaned_data["number"].split()).upper()
+        if _looks_like_id_number(value):
+            validate_id_number(value)
+            return value
+        try:
+            validate_phone(value)
+        except forms.ValidationError:
+            raise forms.ValidationError(
+                "请输入18位身份证号，或11位手机号、带区号的固定电话。", code="lookup_number"
+            ) from None
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        if "number" in cleaned:
+            is_id = _looks_like_id_number(cleaned["number"])
+            cleaned["kind"] = PiiLookupKind.ID_NUMBER if is_id else PiiLookupKind.PHONE
+        return cleaned
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"]
+        if len(reason) < REASON_MIN_CHARS:
+            raise forms.ValidationError(f"请写明查找理由，至少{REASON_MIN_CHARS}个字。")
+        if _NUMBER_IN_TEXT.search(re.sub(r"[\s-]", "", reason)):
+            raise forms.ValidationError("查找理由中请勿填写身份证号或电话号码。")
         return reason

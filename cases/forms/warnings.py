@@ -18,3 +18,11 @@ class WarningFilterForm(forms.Form):
         label="排序", required=False,
         choices=[(ORDER_LEVEL, "按预警等级"), (ORDER_REASSESS, "按重新评估日期"), (ORDER_NEWEST, "最新发出")],
     )
+
+
+class AnswerWarningForm(forms.Form):
+    reply = forms.CharField(
+        label="批示/回复意见", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="写明处置要求、牵头单位和时间，或对报送方的答复。",
+        error_messages={"required": "请填写批示/回复意见。", "max_length": "批示/回复意见不能超过2000字。"},
+    )

@@ -36,7 +36,7 @@ def _rewrite(apps, schema_editor, convert):
             "pk", *columns)
         params = []
         for row_pk, *values, id_hash in rows:
-            params += [row_pk, *convert(dict(zip(PII_FIELDS, values, strict=True)), id_hash)]
+            params += [row_pk, *convert(dict(zip(PII_FIELDS, values, strict=True)), id_hash, row_pk)]
         if not params:
             continue
         placeholders = ", ".join(["(%s, %s, %s, %s, %s)"] * (len(params) // 5))
@@ -47,13 +47,18 @@ def _rewrite(apps, schema_editor, convert):
             )
 
 
-def _encrypt_row(values, id_hash):
+def _open(value, field, row_pk):
+    """A field-bound token (this migration's own) or a row-bound one (written later, core.fields.row_aad)."""
+    return crypto.decrypt(value, aad=field, bound_aad=f"cases.Party.{field}:{row_pk}")
+
+
+def _encrypt_row(values, id_hash, row_pk):
     plain_id = ""
     out = []
     for field in PII_FIELDS:
         value = values[field]
         if value and crypto.looks_encrypted(value):  # idempotent: already ciphertext (decrypting proves the key)
-            plain = crypto.decrypt(value, aad=field)
+            plain = _open(value, field, row_pk)
         else:
             plain = value
             value = crypto.encrypt(value, aad=field) if value else value
@@ -63,8 +68,8 @@ def _encrypt_row(values, id_hash):
     return (*out, crypto.id_hash(plain_id))
 
 
-def _decrypt_row(values, id_hash):
-    out = [crypto.decrypt(v, aad=f) if v and crypto.looks_encrypted(v) else v for f, v in values.items()]
+def _decrypt_row(values, id_hash, row_pk):
+    out = [_open(v, f, row_pk) if v and crypto.looks_encrypted(v) else v for f, v in values.items()]
     return (*out, id_hash)
 
 

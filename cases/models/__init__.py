@@ -19,6 +19,7 @@ from .choices import (
     DutyKind,
     EscalationAction,
     EventKind,
+    ExtensionStatus,
     Outcome,
     PartyRole,
     ReferralKind,
@@ -30,6 +31,7 @@ from .choices import (
     Status,
     SupervisionStatus,
     Tier,
+    TransferMode,
     WarningLevel,
     WarningStatus,
     WarningTarget,
@@ -38,17 +40,29 @@ from .choices import (
     event_value_label,
 )
 from .dispute import CaseEvent, CaseNumberSequence, Dispute, Party, SubCategory
-from .evidence import Attachment, PiiReveal
-from .records import Assignment, ClockMark, DutyLog, EarlyWarning, Referral, Supervision, Visit
+from .evidence import Attachment, PiiLookup, PiiLookupKind, PiiReveal
+from .records import (
+    Assignment,
+    ClockMark,
+    DutyLog,
+    EarlyWarning,
+    Extension,
+    Referral,
+    Supervision,
+    Visit,
+    WarningDeadline,
+)
 from .rules import CalendarDay, DeadlineRule, EscalationRule
 
 __all__ = [
     "BASIC_FIELDS", "EVENT_FIELDS", "event_field_label", "event_value_label",
     "Assignment", "Attachment", "AttachmentKind", "AttachmentType", "CalendarDay", "CalendarDayKind", "CaseEvent",
     "CaseNumberSequence", "Category", "ClockMark", "ClockMarkKind", "DayMode", "DeadlinePurpose", "DeadlineRule",
-    "Dispute", "DutyKind", "DutyLog", "EarlyWarning", "EscalationAction", "EscalationRule", "EventKind",
+    "Dispute", "DutyKind", "DutyLog", "EarlyWarning", "EscalationAction", "EscalationRule", "EventKind", "Extension", "ExtensionStatus", "TransferMode",
     "FINISHED_STATUSES", "NEXT_TIER", "OPEN_STATUSES", "Outcome", "Party", "PartyRole", "PiiReveal", "RISK_RANK",
     "Referral", "ReferralKind", "ReferralStatus", "Risk", "Satisfaction", "Sex", "Source", "Status", "SubCategory",
-    "Supervision", "SupervisionStatus", "TIER_RANK", "Tier", "Visit", "WarningLevel", "WarningStatus",
+    "Supervision", "SupervisionStatus", "TIER_RANK", "Tier", "Visit", "WarningDeadline", "WarningLevel",
+    "WarningStatus",
     "WarningTarget", "WarningTrigger",
+    "PiiLookup", "PiiLookupKind",
 ]

@@ -125,6 +125,16 @@ class EventKind(models.TextChoices):
     EDIT_CONFLICT = "edit_conflict", "修改冲突（未保存的修改已留存）"
     ATTACHED = "attached", "上传附件"
     PII_VIEWED = "pii_viewed", "查看当事人完整信息"
+    TRANSFER_ACCEPTED = "transfer_accepted", "单位签收移交"
+    TRANSFER_RETURNED = "transfer_returned", "单位退回移交"
+    FEEDBACK_FILED = "feedback_filed", "办理反馈"
+    FEEDBACK_ACCEPTED = "feedback_accepted", "审核通过办理反馈"
+    FEEDBACK_RETURNED = "feedback_returned", "审核退回重办"
+    EXTENSION_REQUESTED = "extension_requested", "申请延期"
+    EXTENSION_REFUSED = "extension_refused", "延期不予批准"
+    WARNING_SIGNED = "warning_signed", "预警签收"
+    WARNING_ANSWERED = "warning_answered", "预警批示/回复"
+    WARNING_OVERDUE = "warning_overdue", "预警回复逾期"
 
 
 class DutyKind(models.TextChoices):
@@ -185,6 +195,7 @@ class ClockMarkKind(models.TextChoices):
     DUE_SOON = "due_soon", "临期（黄牌）"
     OVERDUE = "overdue", "逾期（红牌）"
     SUPERVISION_OVERDUE = "supervision_overdue", "督办逾期"
+    WARNING_OVERDUE = "warning_overdue", "预警回复逾期"
 
 
 class DayMode(models.TextChoices):
@@ -197,6 +208,18 @@ class DeadlinePurpose(models.TextChoices):
     ASSIGNMENT = "assignment", "四定办结"
     TRANSFER = "transfer", "部门移交办理"
     SUPERVISION = "supervision", "纪委督办"
+    SIGN_FOR = "sign_for", "单位签收移交"
+
+
+class TransferMode(models.TextChoices):
+    LEAD = "lead", "主办"
+    ASSIST = "assist", "协办"
+
+
+class ExtensionStatus(models.TextChoices):
+    PENDING = "pending", "待审批"
+    APPROVED = "approved", "已批准"
+    REFUSED = "refused", "不予批准"
 
 
 class CalendarDayKind(models.TextChoices):
@@ -233,6 +256,7 @@ def _event_fields():
         "status": ("状态", Status), "tier": ("层级", Tier), "risk": ("风险等级", Risk),
         "category": ("纠纷类别", Category), "source": ("来源", Source), "outcome": ("化解结果", Outcome),
         "holder": ("承办单位", None), "deadline": ("办结时限", DATETIME), "due_at": ("督办时限", DATETIME),
+        "transfer": ("移交", TransferMode), "extension": ("延期申请", ExtensionStatus),
         "warning": ("预警", WarningLevel), "warning_level": ("预警等级", WarningLevel),
         "warning_status": ("预警状态", WarningStatus), "supervision": ("督办状态", SupervisionStatus),
         "duty": ("三包", DutyKind), "visit": ("回访", Satisfaction), "attachment": ("附件", None),

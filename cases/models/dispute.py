@@ -11,6 +11,7 @@ from org.models import Division, Unit
 
 from .choices import (
     BASIC_FIELDS,
+    OPEN_STATUSES,
     Category,
     EventKind,
     Outcome,
@@ -123,6 +124,11 @@ class Dispute(models.Model):
     def get_absolute_url(self):
         return reverse("cases:detail", args=[self.number])
 
+    @property
+    def is_open(self) -> bool:
+        """已登记, 调处中 or 已提请: its deadline clock is running."""
+        return self.status in OPEN_STATUSES
+
 
 
 class Party(models.Model):
@@ -136,6 +142,11 @@ class Party(models.Model):
     address = EncryptedTextField("住址", max_length=100, blank=True)
     id_hash = BlindIndexField(
         "身份证号检索码", source="id_number", help_text="身份证号的带密钥哈希，仅用于按身份证号精确查找。"
+    )
+    # The same keyed hash of the phone as stored (forms store core.validators.normalize_phone's result; the hash's
+    # own normalisation — drop whitespace — is the same): exact 按电话查找 only (services.pii.lookup_pii).
+    phone_hash = BlindIndexField(
+        "电话检索码", source="phone", help_text="联系电话的带密钥哈希，仅用于按电话精确查找。"
     )
     village = models.ForeignKey(
         Division, verbose_name="居住村/社区", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
@@ -151,15 +162,19 @@ class Party(models.Model):
             # The case list's exact search by ID number (cases/filters.py filter_keyword); parties without one
             # are left out of the index.
             models.Index(fields=["id_hash"], name="party_id_hash", condition=~models.Q(id_hash="")),
+            # 按电话查找 (services.pii.lookup_pii); parties without a phone are left out too.
+            models.Index(fields=["phone_hash"], name="party_phone_hash", condition=~models.Q(phone_hash="")),
         ]
 
     def __str__(self):
         return self.name
 
     def save(self, *args, update_fields=None, **kwargs):
-        # id_hash follows id_number (BlindIndexField.pre_save), also on a partial save.
+        # id_hash follows id_number and phone_hash follows phone (BlindIndexField.pre_save), also on a partial save.
         if update_fields is not None and "id_number" in update_fields:
             update_fields = {*update_fields, "id_hash"}
+        if update_fields is not None and "phone" in update_fields:
+            update_fields = {*update_fields, "phone_hash"}
         super().save(*args, update_fields=update_fields, **kwargs)
 
 

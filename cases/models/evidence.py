@@ -37,6 +37,41 @@ class PiiReveal(models.Model):
         return f"{self.user_id} 查看 {self.party_id}"
 
 
+class PiiLookupKind(models.TextChoices):
+    ID_NUMBER = "id", "身份证号"
+    PHONE = "phone", "电话"
+
+
+class PiiLookup(models.Model):
+    """One "按身份证号/电话查找": who, by what kind of number, why, how many cases it found, when. The typed number
+    itself is never stored (only its kind). Shares the hourly budget with `PiiReveal` (services.pii)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="查找人", on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField("查找方式", max_length=8, choices=PiiLookupKind.choices)
+    reason = models.CharField("查找理由", max_length=200)
+    hits = models.PositiveIntegerField("命中案件数")
+    at = models.DateTimeField("查找时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "按身份证号/电话查找记录"
+        verbose_name_plural = "按身份证号/电话查找记录"
+        ordering = ["-at", "-id"]
+        indexes = [
+            # The shared hourly budget counts one user's look-ups in the last hour (services.pii).
+            models.Index(fields=["user", "at"], name="piilookup_user_at"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=GreaterThanOrEqual(Length("reason"), 4), name="piilookup_reason_at_least_4_chars"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} 按{self.get_kind_display()}查找"
+
+
 
 class Attachment(models.Model):
     """A photo or scanned document of a case. Stored outside any public URL under a random name

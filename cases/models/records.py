@@ -7,12 +7,16 @@ from org.models import Division, Unit
 
 from .choices import (
     ClockMarkKind,
+    DayMode,
     DutyKind,
+    ExtensionStatus,
+    Outcome,
     ReferralKind,
     ReferralStatus,
     Satisfaction,
     SupervisionStatus,
     Tier,
+    TransferMode,
     WarningLevel,
     WarningStatus,
     WarningTarget,
@@ -106,6 +110,15 @@ class Referral(models.Model):
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="提请人", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField("提请时间", auto_now_add=True)
+    # 移交 only: lead or assisting unit, its sign-for clock, its 办理反馈 and the transferring tier's 审核.
+    mode = models.CharField("办理方式", max_length=8, choices=TransferMode.choices, blank=True)
+    sign_by = models.DateTimeField("签收时限", null=True, blank=True)
+    feedback = models.TextField("办理反馈", max_length=4000, blank=True)
+    feedback_outcome = models.CharField("反馈的化解结果", max_length=12, choices=Outcome.choices, blank=True)
+    feedback_at = models.DateTimeField("反馈时间", null=True, blank=True)
+    review_note = models.TextField("审核意见", blank=True)
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    ended_at = models.DateTimeField("结束时间", null=True, blank=True, help_text="改派、退回或审核通过后，本次移交结束。")
 
     class Meta:
         verbose_name = "提请/移交"
@@ -120,10 +133,17 @@ class Referral(models.Model):
         indexes = [
             # The upper tier's "待签收" inbox.
             models.Index(fields=["to_division"], condition=models.Q(status="pending"), name="referral_pending_inbox"),
+            # A unit's 新移交 inbox and its running transfers.
+            models.Index(fields=["to_unit"], condition=models.Q(kind="transfer", ended_at__isnull=True),
+                         name="referral_open_transfer_unit"),
         ]
 
     def __str__(self):
         return f"{self.dispute_id} {self.get_kind_display()}"
+
+    @property
+    def awaiting_review(self) -> bool:
+        return bool(self.feedback_at) and not self.reviewed_at and not self.ended_at
 
 
 
@@ -148,13 +168,34 @@ class EarlyWarning(models.Model):
     raised_at = models.DateTimeField("发出时间", auto_now_add=True)
     closed_at = models.DateTimeField("解除时间", null=True, blank=True)
     close_note = models.TextField("解除说明", blank=True)
+    # Delivery (DESIGN.md §7): the 报送 target is a recipient who signs for it and answers by `respond_by`.
+    recipient_tier = models.CharField("接收层级", max_length=8, choices=Tier.choices, blank=True)
+    recipient_division = models.ForeignKey(Division, verbose_name="接收区划", null=True, blank=True,
+                                           on_delete=models.PROTECT, related_name="+")
+    respond_by = models.DateTimeField("回复时限", null=True, blank=True)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="签收人", null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField("签收时间", null=True, blank=True)
+    reply = models.TextField("批示/回复", max_length=2000, blank=True)
+    replied_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="回复人", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    replied_at = models.DateTimeField("回复时间", null=True, blank=True)
 
     class Meta:
         db_table = "cases_warning"
         verbose_name = "预警"
         verbose_name_plural = "预警"
         ordering = ["-raised_at"]
-        indexes = [models.Index(fields=["division"], condition=models.Q(status="open"), name="warning_open_division")]
+        indexes = [
+            models.Index(fields=["division"], condition=models.Q(status="open"), name="warning_open_division"),
+            # The recipient's queue and the sweep's overdue replies: open warnings not yet answered.
+            models.Index(fields=["recipient_division", "respond_by"],
+                         condition=models.Q(status="open", replied_at__isnull=True), name="warning_unanswered"),
+        ]
+
+    @property
+    def awaiting_reply(self) -> bool:
+        return self.status == WarningStatus.OPEN and self.replied_at is None and self.recipient_division_id is not None
 
     def __str__(self):
         return f"{self.dispute_id} {self.get_level_display()}"
@@ -162,6 +203,23 @@ class EarlyWarning(models.Model):
     def trigger_labels(self):
         return [WarningTrigger(t).label for t in self.triggers if t in WarningTrigger.values]
 
+
+
+class WarningDeadline(models.Model):
+    """How long the recipient of a warning has to answer it, by level (rule as data; defaults red 24 h, orange 3
+    days, yellow 7 days). Editable in the admin."""
+
+    level = models.CharField("预警等级", max_length=8, choices=WarningLevel.choices, unique=True)
+    hours = models.PositiveIntegerField("回复时限（小时）")
+
+    class Meta:
+        verbose_name = "预警回复时限"
+        verbose_name_plural = "预警回复时限"
+        ordering = ["hours"]
+        constraints = [models.CheckConstraint(condition=models.Q(hours__gte=1), name="warning_deadline_positive")]
+
+    def __str__(self):
+        return f"{self.get_level_display()}：{self.hours}小时"
 
 
 class Visit(models.Model):
@@ -220,3 +278,41 @@ class ClockMark(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["dispute", "kind", "deadline"], name="clockmark_once"),
         ]
+
+
+class Extension(models.Model):
+    """延期: the holder asks once per deadline for more time; the tier above (for a unit, the transferring tier)
+    approves or refuses. An approved one moves the case's deadline (and the active 四定's)."""
+
+    dispute = models.ForeignKey(Dispute, verbose_name="纠纷", on_delete=models.PROTECT, related_name="extensions")
+    old_deadline = models.DateTimeField("原时限")
+    days = models.PositiveSmallIntegerField("延长天数")
+    mode = models.CharField("计算方式", max_length=10, choices=DayMode.choices)
+    new_deadline = models.DateTimeField("延长后的时限")
+    reason = models.TextField("延期理由", max_length=2000)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT,
+                                     related_name="+")
+    requested_at = models.DateTimeField("申请时间", auto_now_add=True)
+    approver_tier = models.CharField("审批层级", max_length=8, choices=Tier.choices)
+    approver_division = models.ForeignKey(Division, verbose_name="审批区划", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField("状态", max_length=10, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="审批人", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    decision_note = models.TextField("审批意见", blank=True)
+
+    class Meta:
+        verbose_name = "延期申请"
+        verbose_name_plural = "延期申请"
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # Once per deadline: a refused request is not asked again for the same deadline either.
+            models.UniqueConstraint(fields=["dispute", "old_deadline"], name="extension_once_per_deadline"),
+        ]
+        indexes = [
+            models.Index(fields=["approver_division"], condition=models.Q(status="pending"),
+                         name="extension_pending_approver"),
+        ]
+
+    def __str__(self):
+        return f"{self.dispute_id} 延期{self.days}天"

@@ -25,6 +25,8 @@ import chinese_calendar
 from django.db.models import Q
 from django.utils import timezone
 
+from core.clocks import SOON_DAYS
+
 from ..models import (
     OPEN_STATUSES,
     CalendarDay,
@@ -40,7 +42,7 @@ logger = logging.getLogger("cases.rules.deadlines")
 DEFAULT_DAYS = 7  # no matching rule: 7 calendar days (DESIGN.md §6, the village/town week)
 DEFAULT_MODE = DayMode.CALENDAR
 DEFAULT_WARN_DAYS = 2
-DUE_SOON_DAYS = 3  # agenda: "overdue or due within 3 days" (DESIGN.md §5)
+DUE_SOON_DAYS = SOON_DAYS  # agenda and ledger: "due within 3 days" (DESIGN.md §5), the clocks' one threshold
 ONE_DAY = datetime.timedelta(days=1)
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from org.models import SYSTEM_USERNAME, TOWN_ROLES, VILLAGE_ROLES, Role
 from org.selectors import membership_of
 
-from ..models import OPEN_STATUSES, ReferralKind, ReferralStatus, Status, Tier
+from ..models import OPEN_STATUSES, ExtensionStatus, ReferralKind, ReferralStatus, Status, Tier
 
 # Positions an actor can hold towards a case (see `position_of`).
 HOLDER_VILLAGE = "village"  # a village user of the village currently holding the case
@@ -19,6 +19,7 @@ HOLDER_COUNTY = "county"  # the county centre, case held at the county
 HOLDER_UNIT = "unit"  # staff of the unit the case was transferred to
 RECEIVER = "receiver"  # a user of the division a pending referral is addressed to
 SYSTEM = "system"  # the deadline sweep
+APPROVER = "approver"  # a user of the tier a pending extension request is addressed to
 
 HOLDERS = frozenset({HOLDER_VILLAGE, HOLDER_TOWN, HOLDER_COUNTY, HOLDER_UNIT})
 OPEN = frozenset(OPEN_STATUSES)
@@ -30,6 +31,7 @@ POSITION_NAMES = {
     HOLDER_COUNTY: "县社会治理协调中心",
     HOLDER_UNIT: "承办单位",
     RECEIVER: "提请所报送的上级",
+    APPROVER: "延期申请的审批方",
 }
 
 
@@ -58,13 +60,22 @@ TRANSITIONS = {
                                    None),
     "close_warning": Transition("解除预警", OPEN | {Status.RESOLVED, Status.CLOSED, Status.REJECTED},
                                 frozenset({HOLDER_TOWN, HOLDER_COUNTY}), None),
-    "resolve": Transition("化解", frozenset({Status.IN_PROGRESS}), HOLDERS, Status.RESOLVED),
+    # A unit does not resolve on its own: it files 办理反馈 and the transferring tier's 审核 resolves the case.
+    "resolve": Transition("化解", frozenset({Status.IN_PROGRESS}), HOLDERS - {HOLDER_UNIT}, Status.RESOLVED),
     "visit": Transition("回访", frozenset({Status.RESOLVED}), HOLDERS, None),
     "close": Transition("结案", frozenset({Status.RESOLVED}), HOLDERS - {HOLDER_UNIT}, Status.CLOSED),
     "reject": Transition("不予受理", frozenset({Status.LOGGED}), frozenset({HOLDER_VILLAGE, HOLDER_TOWN}),
                          Status.REJECTED),
     "reopen": Transition("纠纷反复，重新办理", frozenset({Status.RESOLVED, Status.CLOSED}),
                          frozenset({HOLDER_VILLAGE, HOLDER_TOWN, HOLDER_COUNTY}), Status.IN_PROGRESS),
+    # The unit's side of a transfer: sign for it or send it back; file 办理反馈, which the transferring tier reviews.
+    "accept_transfer": Transition("签收移交", frozenset({Status.IN_PROGRESS}), frozenset({HOLDER_UNIT}), None),
+    "return_transfer": Transition("退回移交", frozenset({Status.IN_PROGRESS}), frozenset({HOLDER_UNIT}), None),
+    "file_feedback": Transition("办理反馈", frozenset({Status.IN_PROGRESS}), frozenset({HOLDER_UNIT}), None),
+    "review_feedback": Transition("审核办理反馈", frozenset({Status.IN_PROGRESS}),
+                                  frozenset({HOLDER_TOWN, HOLDER_COUNTY}), None),
+    "request_extension": Transition("申请延期", frozenset({Status.LOGGED, Status.IN_PROGRESS}), HOLDERS, None),
+    "decide_extension": Transition("审批延期", frozenset(OPEN_STATUSES), frozenset({APPROVER}), None),
     # 督办逾期: the sweep raises a case whose supervision lapsed to the county (cases.services.supervision).
     "escalate": Transition("督办逾期提级到县", OPEN, frozenset({SYSTEM}), Status.IN_PROGRESS),
 }
@@ -80,8 +91,9 @@ def pending_referral(dispute):
     return dispute.referrals.filter(status=ReferralStatus.PENDING, kind=ReferralKind.REFER).first()
 
 
-def position_of(user, dispute, *, referral=None) -> set[str]:
-    """What the user is towards the case right now (may be several, e.g. holder and receiver)."""
+def position_of(user, dispute, *, referral=None, extension=None) -> set[str]:
+    """What the user is towards the case right now (may be several, e.g. holder and receiver). `referral` is the
+    pending referral, `extension` the pending extension request, when there is one."""
     if getattr(user, "username", None) == SYSTEM_USERNAME:
         return {SYSTEM}
     m = membership_of(user)
@@ -103,18 +115,32 @@ def position_of(user, dispute, *, referral=None) -> set[str]:
         or (referral.to_tier == Tier.COUNTY and m.role == Role.COUNTY_CENTRE)
     ):
         positions.add(RECEIVER)
+    if extension is not None and extension.approver_division_id == m.division_id and (
+        (extension.approver_tier == Tier.TOWN and m.role in TOWN_ROLES)
+        or (extension.approver_tier == Tier.COUNTY and m.role == Role.COUNTY_CENTRE)
+    ):
+        positions.add(APPROVER)
     return positions
 
 
 _UNLOADED = object()
 
 
-def allowed_actions(user, dispute, *, referral=_UNLOADED) -> list[str]:
-    """Actions the table allows this user on this case now, in table order. Pass the pending `referral` (or None)
-    when the caller has it already (the agenda prefetches it), to save the query."""
+def pending_extension(dispute):
+    """The extension request of this case waiting for a decision, or None (one query)."""
+    if dispute.status not in OPEN_STATUSES:
+        return None
+    return dispute.extensions.filter(status=ExtensionStatus.PENDING).first()
+
+
+def allowed_actions(user, dispute, *, referral=_UNLOADED, extension=_UNLOADED) -> list[str]:
+    """Actions the table allows this user on this case now, in table order. Pass the pending `referral` and
+    `extension` (or None) when the caller has them already (the agenda prefetches them), to save the queries."""
     if referral is _UNLOADED:
         referral = pending_referral(dispute)
-    positions = position_of(user, dispute, referral=referral)
+    if extension is _UNLOADED:
+        extension = pending_extension(dispute)
+    positions = position_of(user, dispute, referral=referral, extension=extension)
     return [name for name in USER_ACTIONS
             if dispute.status in TRANSITIONS[name].sources and positions & TRANSITIONS[name].positions]
 

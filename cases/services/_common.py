@@ -17,11 +17,11 @@ def check_state(action, case):
         raise Refused(f"案件当前状态为“{case.get_status_display()}”，不能{t.label}。")
 
 
-def check(action, user, case, *, referral=None) -> set[str]:
+def check(action, user, case, *, referral=None, extension=None) -> set[str]:
     """The case's status and the user's position must be in the table's row for `action`."""
     t = TRANSITIONS[action]
     check_state(action, case)
-    positions = position_of(user, case, referral=referral)
+    positions = position_of(user, case, referral=referral, extension=extension)
     if not positions & t.positions:
         raise Forbidden(f"您不是该案件当前的承办方，不能{t.label}。")
     return positions

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import Conflict, Refused
+from core.fields import bind_rows
 from org.models import Division
 
 from .. import policy
@@ -34,7 +35,8 @@ def create_dispute(*, actor, village: Division, fields: dict, parties: list[dict
         number=number, village=village, holder_division=village, tier=Tier.VILLAGE, status=Status.LOGGED,
         created_by=actor, **fields,
     )
-    Party.objects.bulk_create([Party(dispute=dispute, **p) for p in parties])
+    rows = Party.objects.bulk_create([Party(dispute=dispute, **p) for p in parties])
+    bind_rows(rows)  # bulk_create sends no signal: bind the ciphertexts to the new rows' keys (docs/pii.md)
     record_change(dispute, actor, EventKind.LOGGED, field="status", new=Status.LOGGED, bump=False,
                   note=f"登记于{village.name}，当事人{len(parties)}人：" + "、".join(p["name"] for p in parties),
                   detail=f"登记（当事人{len(parties)}人）")

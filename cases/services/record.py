@@ -1,8 +1,9 @@
 """`record_change`: the one way a change to a case is recorded (STYLE.md, Zulip's `do_*` actions).
 
 Every service that changes a case calls it once, inside its own transaction, after setting the case's fields: it
-saves those fields with the version bumped (one UPDATE), appends the timeline row (`CaseEvent`, codes not labels)
-and writes the audit row. All three commit or roll back together with the caller's change.
+saves those fields with the version bumped (one UPDATE), appends the timeline row (`CaseEvent`, codes not labels),
+writes the audit row and announces the change (`core.changes`: the 待办 queue listens). All of it commits or rolls
+back together with the caller's change.
 """
 
 from django.db.models import F
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 import audit
 from audit.models import Action, Outcome
+from core import changes
 
 from ..models import CaseEvent, Dispute, EventKind
 
@@ -36,4 +38,5 @@ def record_change(case: Dispute, actor, kind: str, *, field: str = "", old="", n
     )
     audit.record(None, action=action, obj=obj if obj is not None else case, user=actor, label=case.number,
                  detail=detail or EventKind(kind).label, outcome=outcome)
+    changes.publish(case=case, kind=kind, actor=actor)
     return event

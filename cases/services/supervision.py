@@ -31,20 +31,22 @@ from ..models import (
     DeadlinePurpose,
     DeadlineRule,
     Dispute,
+    EarlyWarning,
     EventKind,
     Referral,
     ReferralStatus,
     Supervision,
     SupervisionStatus,
     Tier,
+    WarningStatus,
 )
 from ..rules import deadlines
 from ._common import check, move
 from .record import record_change
 
 # What rule choice, the supervising division and the reports need of a case; the sweep loads nothing else.
-CANDIDATE_FIELDS = ("id", "number", "tier", "village_id", "category", "risk", "source", "holder_unit_id", "deadline",
-                    "status", "holder_division_id", "version")
+CANDIDATE_FIELDS = ("id", "number", "title", "tier", "village_id", "category", "risk", "source", "holder_unit_id",
+                    "deadline", "status", "holder_division_id", "version")
 
 
 def supervising_division_code(dispute) -> str:
@@ -173,6 +175,22 @@ def escalate_supervision(*, supervision: Supervision, actor, now: datetime.datet
     return True
 
 
+@transaction.atomic
+def mark_warning_overdue(*, warning_id: int, actor, now: datetime.datetime) -> bool:
+    """预警回复逾期: once per warning and reply deadline, when the recipient has not answered in time."""
+    warning = (EarlyWarning.objects.select_related("dispute").filter(
+        pk=warning_id, status=WarningStatus.OPEN, replied_at__isnull=True, respond_by__lt=now).first())
+    if warning is None:
+        return False
+    case = Dispute.objects.select_for_update().get(pk=warning.dispute_id)
+    if not _claim(case.pk, ClockMarkKind.WARNING_OVERDUE, warning.respond_by):
+        return False
+    record_change(case, actor, EventKind.WARNING_OVERDUE, field="warning", new=warning.level, obj=warning,
+                  bump=False, note=f"{warning.get_level_display()}报送{warning.get_submitted_to_display()}后，"
+                                   f"超过回复时限（{_fmt(warning.respond_by)}）仍未批示/回复。")
+    return True
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # The sweep
 # ---------------------------------------------------------------------------------------------------------------
@@ -184,10 +202,12 @@ class SweepReport:
     overdue: list[str] = field(default_factory=list)
     supervisions_opened: list[str] = field(default_factory=list)
     escalated: list[str] = field(default_factory=list)
+    warnings_overdue: list[str] = field(default_factory=list)
 
     @property
     def total(self):
-        return len(self.due_soon) + len(self.overdue) + len(self.supervisions_opened) + len(self.escalated)
+        return (len(self.due_soon) + len(self.overdue) + len(self.supervisions_opened) + len(self.escalated)
+                + len(self.warnings_overdue))
 
 
 def _unmarked(kind):
@@ -226,6 +246,13 @@ def sweep(*, now: datetime.datetime | None = None) -> SweepReport:
     for supervision in late.select_related("dispute").only("id", "dispute_id", "due_at", "dispute__number"):
         if escalate_supervision(supervision=supervision, actor=actor, now=now):
             report.escalated.append(supervision.dispute.number)
+
+    unanswered = EarlyWarning.objects.filter(status=WarningStatus.OPEN, replied_at__isnull=True, respond_by__lt=now)
+    unmarked = ~Exists(ClockMark.objects.filter(dispute=OuterRef("dispute"), kind=ClockMarkKind.WARNING_OVERDUE,
+                                                deadline=OuterRef("respond_by")))
+    for warning in unanswered.filter(unmarked).select_related("dispute").only("id", "dispute__number"):
+        if mark_warning_overdue(warning_id=warning.pk, actor=actor, now=now):
+            report.warnings_overdue.append(warning.dispute.number)
     return report
 
 

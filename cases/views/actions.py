@@ -24,6 +24,7 @@ from core.pagination import paginate
 
 from .. import policy, selectors, services
 from ..forms import actions as f
+from ..forms import transfers as t
 from ..models import OPEN_STATUSES, Dispute
 from ..rules.transitions import TRANSITIONS, refusal_message
 
@@ -42,17 +43,26 @@ ACTIONS = {
     "start": Action(f.StartForm, services.start_handling, "已开始调处。", style="primary"),
     "assign": Action(f.AssignForm, services.fix_assignment, "已落实四定。", style="primary"),
     "duty": Action(f.DutyForm, services.record_duty, "已记录三包情况。"),
-    "refer": Action(f.ReferForm, services.refer_up, "已提请上级，等待签收。"),
+    "refer": Action(
+        f.ReferForm, services.refer_up, "已提请上级，等待签收。",
+        confirm="确认提请上级？提请后案件等待上级签收或退回，本级在此期间不能再办理。",
+    ),
     "accept": Action(f.AcceptForm, services.accept_referral, "已签收，案件由本级承办。", style="primary"),
     "return": Action(
         f.ReturnForm, services.return_referral, "已退回提请方。", style="danger",
         confirm="确认退回？此操作会把案件退回提请方继续办理，本级不再承办；如需本级处理，只能等对方重新提请。",
     ),
-    "transfer": Action(f.TransferForm, services.transfer_to_unit, "已移交责任单位。"),
+    "transfer": Action(
+        f.TransferForm, services.transfer_to_unit, "已移交责任单位。",
+        confirm="确认移交？接收单位须在签收时限内签收或退回；再选主办单位即为改派，原主办单位的移交随之结束。",
+    ),
     "warn": Action(f.WarnForm, services.raise_warning, "已发出预警。", style="danger"),
     "reassess_warning": Action(f.ReassessWarningForm, services.reassess_warning, "已重新评估预警。"),
     "close_warning": Action(f.CloseWarningForm, services.close_warning, "已解除预警。"),
-    "resolve": Action(f.ResolveForm, services.resolve, "已记录化解结果。", style="primary"),
+    "resolve": Action(
+        f.ResolveForm, services.resolve, "已记录化解结果。", style="primary",
+        confirm="确认化解？化解结果将计入统计；如纠纷反复，只能“重新办理”并计入反复次数。",
+    ),
     "visit": Action(f.VisitForm, services.record_visit, "已记录回访。", style="primary"),
     "close": Action(
         f.CloseForm, services.close_case, "已结案。", style="primary",
@@ -64,6 +74,15 @@ ACTIONS = {
         confirm="确认不予受理？此操作会终止该案件的办理且不能撤销，理由将记入案件动态。",
     ),
     "reopen": Action(f.ReopenForm, services.reopen, "已重新办理。"),
+    "accept_transfer": Action(t.AcceptTransferForm, services.accept_transfer, "已签收，由本单位办理。", style="primary"),
+    "return_transfer": Action(
+        t.ReturnTransferForm, services.return_transfer, "已退回移交方。", style="danger",
+        confirm="确认退回？案件将回到移交方重新交办，本单位不再承办。",
+    ),
+    "file_feedback": Action(t.FeedbackForm, services.file_feedback, "已提交办理反馈，等待移交方审核。", style="primary"),
+    "review_feedback": Action(t.ReviewFeedbackForm, services.review_feedback, "已审核办理反馈。", style="primary"),
+    "request_extension": Action(t.RequestExtensionForm, services.request_extension, "已提交延期申请，等待审批。"),
+    "decide_extension": Action(t.DecideExtensionForm, services.decide_extension, "已审批延期申请。", style="primary"),
 }
 
 def action_links(user, dispute, *, records=None) -> list[dict]:
@@ -135,4 +154,5 @@ def referral_inbox(request):
     for r in page.rows:
         r.waiting = waiting_time(now - r.created_at)
         r.long_wait = (now - r.created_at).days >= 3
-    return render(request, "cases/referral_inbox.html", {"page": page})
+    return render(request, "cases/referral_inbox.html", {"page": page,
+                                                         "transfers": policy.has_transfer_inbox(request.user)})

@@ -64,6 +64,9 @@ def attachment_file(request, number, pk):
     attachment = dispute.attachments.filter(pk=pk).first()
     if attachment is None:
         raise Http404("未找到该附件。")
+    if not policy.can_view_attachments(request.user, dispute):
+        # Attachments are mostly ID cards and signed agreements: the same rule as the full-information reveal.
+        raise PermissionDenied("案件附件多含身份证件等个人信息，仅承办人员可查看；您的角色只能看到附件件数。")
     try:
         fh = uploads.open_stored(attachment.stored_name)
     except FileNotFoundError:

@@ -10,7 +10,7 @@ from org.models import Level
 from org.selectors import divisions_within, membership_of, villages_within
 
 from .. import policy, selectors, services
-from ..filters import DisputeFilter
+from ..filters import DisputeFilter, looks_like_pii
 from ..forms.attachments import AttachmentForm
 from ..forms.disputes import DisputeCreateForm, DisputeEditForm, PartyFormSet
 from ..models import Dispute
@@ -32,10 +32,13 @@ def dispute_list(request):
         divisions = divisions_within(m.division)
         if m.division.level == Level.COUNTY:
             divisions = divisions.filter(level=Level.TOWNSHIP)
-    f = DisputeFilter(request.GET, queryset=selectors.case_list(request.user), divisions=divisions)
+    f = DisputeFilter(request.GET, queryset=selectors.case_list(request.user), divisions=divisions,
+                     user=request.user)
     page = paginate(f.qs, request.GET.get("page"))
     return render(request, "cases/dispute_list.html", {
         "filter": f, "page": page, "can_create": policy.can_register(request.user),
+        "can_lookup_pii": policy.can_lookup_pii(request.user),
+        "q_looks_like_pii": looks_like_pii(request.GET.get("q", "")),
     })
 
 
@@ -72,10 +75,12 @@ def dispute_detail(request, number):
     records = selectors.case_workflow_records(dispute)
     return render(request, "cases/dispute_detail.html", {
         "case": dispute, "parties": parties, "events": events, "records": records,
+        "clocks": selectors.running_clocks(dispute, records),
         "actions": action_links(request.user, dispute, records=records),
         "can_edit": policy.can_edit_case(request.user, dispute),
         "can_reveal_pii": policy.can_reveal_pii(request.user, dispute),
         "attachments": selectors.attachments_of(dispute),
+        "can_view_attachments": policy.can_view_attachments(request.user, dispute),
         "can_attach": policy.can_attach(request.user, dispute),
         "attachment_form": AttachmentForm(),
     })

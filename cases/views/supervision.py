@@ -45,7 +45,8 @@ def supervision_close(request, pk):
     supervision = selectors.get_supervision_for_user(request.user, pk, write=True)  # 403 wrong role/commission, 404 outside
     form = CloseSupervisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"{supervision.dispute.number}：" + "；".join(form.errors["note"]))
+        messages.error(request, f"{supervision.dispute.number}：" + "；".join(e for errs in form.errors.values()
+                                                                          for e in errs))
         return redirect("supervision:list")
     try:
         services.close_supervision(actor=request.user, supervision=supervision, note=form.cleaned_data["note"])

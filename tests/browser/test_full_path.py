@@ -4,8 +4,9 @@ village secretary (刘山村)   logs the case, opens this week's village meeting
 town leader (嘉祥街道)       opens the town meeting: 签收 → 落实四定 → 发出预警 → 提请上一级 at the meeting,
                              explains the rule flag it does not act on, closes the meeting, downloads the minutes
 county centre                签收 from its 待签收 inbox, 移交 to 县涉土纠纷人民调解委员会
-unit staff (调委会)           三包 包调处 + 包反馈, 化解 (调解成功), 回访 (the table lets a unit visit but not close)
-county centre                结案; the case page shows every hop, 已结案, and the number it was given at registration
+unit staff (调委会)           签收 in its 新移交 inbox, 三包 包调处, 办理反馈 (调解成功) — a unit does not resolve alone
+county centre                审核 the feedback (→ 已化解), 回访, 解除预警, 结案; the case page shows every hop, 已结案, and
+                             the number it was given at registration
 
 Real login form for every user; screenshots of every stage in test-artifacts/test_full_path_*.png.
 """
@@ -40,8 +41,9 @@ RESPONDENT = {"role": "被申请人", "name": "赵玉兰", "sex": "女",
 # Every hop the case page must list, in order (the rule-flag explanation is the town meeting's, see below).
 TIMELINE = [
     EventKind.LOGGED, EventKind.REFERRED, EventKind.ACCEPTED, EventKind.ASSIGNED, EventKind.WARNING_RAISED,
-    EventKind.REFERRED, EventKind.FLAG_OVERRIDDEN, EventKind.ACCEPTED, EventKind.TRANSFERRED, EventKind.DUTY,
-    EventKind.DUTY, EventKind.RESOLVED, EventKind.VISITED, EventKind.WARNING_CLOSED, EventKind.CLOSED,
+    EventKind.REFERRED, EventKind.FLAG_OVERRIDDEN, EventKind.ACCEPTED, EventKind.TRANSFERRED,
+    EventKind.TRANSFER_ACCEPTED, EventKind.DUTY, EventKind.FEEDBACK_FILED, EventKind.FEEDBACK_ACCEPTED,
+    EventKind.VISITED, EventKind.WARNING_CLOSED, EventKind.CLOSED,
 ]
 
 
@@ -261,10 +263,28 @@ def test_a_dispute_walks_village_town_county_unit_and_is_closed(
 
     # One rule flag is left: 信访 cases go to the county centre, by warning it or when the county holds the case;
     # the county has not signed for it yet. Closing is refused until the meeting explains why it does not act.
+    # 记录人 and 审核人 are two 参会成员: the 综治办 staff member who takes the minutes is registered; town_x checks.
+    attendance = page.locator("#attendance")
+    attendance.locator("summary").click()
+    attendance.get_by_label(field("姓名")).fill(STAFF_NAME)
+    attendance.get_by_label(field("职务/身份")).fill("综治办干事")
+    attendance.get_by_role("button", name="登记").click()
+    expect_message(page, f"已登记参会人员：{STAFF_NAME}。")
     close = page.locator("#close")
     expect(close).to_contain_text("还有 1 件案件的规则提示未处理")
-    close.get_by_role("button", name="闭会并生成纪要").click()
-    expect(page.locator(".messages")).to_contain_text("还有规则提示未处理，不能闭会")
+    close.get_by_role("button", name="闭会并生成纪要").click()  # nothing chosen, not ticked: field errors
+    expect(page.locator("#close")).to_contain_text("请选择记录人。")
+    expect(page.locator("#close")).to_contain_text("请勾选“确认闭会后会议纪要定稿，不能再修改”后再闭会。")
+
+    def close_the_meeting():
+        close = page.locator("#close")
+        close.get_by_label(field("记录人")).select_option(label=f"{STAFF_NAME}（综治办干事）")
+        expect(close.get_by_label(field("审核人"))).to_have_value(re.compile(r"^\d+$"))  # the convener, preselected
+        close.get_by_label("确认闭会后会议纪要定稿，不能再修改").check()
+        close.get_by_role("button", name="闭会并生成纪要").click()
+
+    close_the_meeting()
+    expect(page.locator("#close")).to_contain_text("还有规则提示未处理，不能闭会")
     assert Meeting.objects.get(pk=town_meeting).status == MeetingStatus.OPEN
     flags = agenda_item(page, number).locator("li.flag:not(.overridden)")
     expect(flags).to_have_count(1)
@@ -277,7 +297,7 @@ def test_a_dispute_walks_village_town_county_unit_and_is_closed(
     expect(agenda_item(page, number).locator("li.flag.overridden")).to_contain_text("已说明不予处理")
     expect(page.locator("#close")).to_contain_text("闭会后生成会议纪要")
 
-    page.locator("#close").get_by_role("button", name="闭会并生成纪要").click()
+    close_the_meeting()
     expect_message(page, "已闭会，会议纪要已生成。")
     expect(page.locator(".status.meeting-closed")).to_have_text("已闭会")
     minutes = page.locator("article.minutes")
@@ -325,42 +345,52 @@ def test_a_dispute_walks_village_town_county_unit_and_is_closed(
     expect(page.locator(".tag", has_text="县级 · ")).to_have_text(f"县级 · {COUNTY_UNIT}")
     log_out(page)
 
-    # 4. Unit: 三包 包调处 and 包反馈, 化解, 回访 — but not 结案 (the holding tier closes) ---------------------------
+    # 4. Unit: signs for the transfer in its 新移交 inbox, 三包 包调处, then 办理反馈 — it does not resolve alone ---------
     log_in(page, base, "unit")
-    page.locator("nav.nav").get_by_role("link", name="纠纷台账").click()
-    page.locator("li.case-row").filter(has_text=number).get_by_role("link").click()
+    page.locator("nav.nav").get_by_role("link", name="新移交").click()
+    expect(page).to_have_url(base + "/cases/inbox/")
+    row = page.locator("li.case-row").filter(has_text=number)
+    expect(row).to_contain_text("排水沟占用宅基地")
+    shot(page, "unit-inbox")
+    row.get_by_role("link", name="签收", exact=True).click()
+    expect(page.get_by_role("heading", name="签收移交", exact=True)).to_be_visible()
+    page.get_by_role("button", name="签收移交").click()
+    expect_message(page, "已签收，由本单位办理。")
     expect_case(page, number, "调处中")
-    for kind, text in (("包调处", "组织六户与赵玉兰现场协商，约定沿路边新挖排水沟，费用六户分担。"),
-                       ("包反馈", "已达成书面调解协议，新沟已开挖，向县协调中心反馈。")):
-        act(page, number, "三包记录")
-        page.get_by_label(field("类别")).select_option(label=kind)
-        expect(page.get_by_label(field("日期"))).to_have_value(today.isoformat())
-        page.get_by_label(field("内容")).fill(text)
-        page.get_by_role("button", name="三包记录").click()
-        expect_message(page, "已记录三包情况。")
-        expect(page.locator(".records-duty")).to_contain_text(text)
-    act(page, number, "化解")
-    page.get_by_label(field("化解结果")).select_option(label="调解成功")
-    page.get_by_label(field("结果说明")).fill("签订人民调解协议书，新沟由六户出资开挖。")
-    page.get_by_role("button", name="化解").click()
-    expect_message(page, "已记录化解结果。")
+    act(page, number, "三包记录")
+    page.get_by_label(field("类别")).select_option(label="包调处")
+    expect(page.get_by_label(field("日期"))).to_have_value(today.isoformat())
+    page.get_by_label(field("内容")).fill("组织六户与赵玉兰现场协商，约定沿路边新挖排水沟，费用六户分担。")
+    page.get_by_role("button", name="三包记录").click()
+    expect_message(page, "已记录三包情况。")
+    act(page, number, "办理反馈")
+    page.get_by_label(field("办理结果")).select_option(label="调解成功")
+    page.get_by_label(field("办理情况")).fill("签订人民调解协议书，新沟由六户出资开挖。")
+    page.get_by_role("button", name="办理反馈").click()
+    expect_message(page, "已提交办理反馈，等待移交方审核。")
+    buttons = page.get_by_role("navigation", name="办理操作")
+    expect(buttons.get_by_role("link", name="化解", exact=True)).to_have_count(0)
+    expect(buttons.get_by_role("link", name="结案")).to_have_count(0)
+    shot(page, "unit-case")
+    log_out(page)
+
+    # 5. County reviews the feedback (resolved), visits, lifts the warning and closes ------------------------------
+    log_in(page, base, "county")
+    page.goto(case_url)
+    expect_case(page, number, "调处中")
+    act(page, number, "审核办理反馈")
+    page.get_by_label("通过（按反馈结果化解）").check()
+    page.get_by_label(field("审核说明")).fill("协议内容完整，同意。")
+    page.get_by_role("button", name="审核办理反馈").click()
+    expect_message(page, "已审核办理反馈。")
     expect_case(page, number, "已化解")
     act(page, number, "回访")
     page.get_by_label(field("协议履行情况")).select_option(label="协议已履行")
     page.get_by_label(field("满意度")).select_option(label="满意")
     page.get_by_label(field("回访情况")).fill("新沟已通水，双方无争执。")
-    shot(page, "unit-visit")
+    shot(page, "county-visit")
     page.get_by_role("button", name="回访").click()
     expect_message(page, "已记录回访。")
-    buttons = page.get_by_role("navigation", name="办理操作")
-    expect(buttons.get_by_role("link", name="结案")).to_have_count(0)
-    shot(page, "unit-case")
-    log_out(page)
-
-    # 5. County closes it ---------------------------------------------------------------------------------------
-    log_in(page, base, "county")
-    page.goto(case_url)
-    expect_case(page, number, "已化解")
     act(page, number, "解除预警")  # a case cannot be closed while its warning is still open
     page.get_by_label(field("解除理由")).fill("协议已履行，集体访风险消除。")
     page.get_by_role("button", name="解除预警").click()
@@ -388,7 +418,7 @@ def test_a_dispute_walks_village_town_county_unit_and_is_closed(
     expect(hops(EventKind.ASSIGNED)).to_contain_text(f"责任单位：{TOWN_UNIT}；责任人：{STAFF_NAME}")
     expect(hops(EventKind.WARNING_RAISED)).to_contain_text("情形：集体访、越级访")
     expect(hops(EventKind.TRANSFERRED)).to_contain_text(COUNTY_UNIT)
-    expect(hops(EventKind.RESOLVED)).to_contain_text("调解成功")
+    expect(hops(EventKind.FEEDBACK_ACCEPTED)).to_contain_text("调解成功")
     shot(page, "closed-case")
 
     case = Dispute.objects.get(pk=case_pk)

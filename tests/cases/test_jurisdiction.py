@@ -75,13 +75,20 @@ def test_division_filter_offers_only_divisions_inside_the_jurisdiction(client, t
 
 
 @pytest.mark.django_db
-def test_county_sees_only_cases_referred_to_the_county(client, county_user, make_case, secretary_a, three_villages):
+def test_the_county_centre_reads_every_case_of_the_county(client, county_user, make_case, secretary_a, three_villages):
     escalated = make_case(secretary_a, VILLAGE_A, title="上报到县的纠纷", tier=Tier.COUNTY, status=Status.IN_PROGRESS)
-    assert list(cases_visible_to(county_user)) == [escalated]
+    everything = Dispute.objects.all()  # every case of the test database lies in 嘉祥县
+    assert cases_visible_to(county_user).count() == everything.count() == 4
     client.force_login(county_user)
-    assert client.get(three_villages["a"].get_absolute_url()).status_code == 404
+    body = client.get(reverse("cases:list")).content.decode()
+    assert "共 4 条" in body
+    village_case = three_villages["a"]
+    assert client.get(village_case.get_absolute_url()).status_code == 200
+    # It reads, but acts only where the workflow gives it a position: not on a case its village holds …
+    assert client.get(reverse("cases:act", args=[village_case.number, "start"])).status_code == 403
+    assert client.get(reverse("cases:edit", args=[village_case.number])).status_code == 403
+    # … and on the county's own case it works but does not edit the village's basic record.
     assert client.get(escalated.get_absolute_url()).status_code == 200
-    # The county reads but does not edit the village's basic record.
     assert client.get(reverse("cases:edit", args=[escalated.number])).status_code == 403
 
 

@@ -9,7 +9,7 @@ from cases import services
 from cases.models import Dispute
 from tests.conftest import VILLAGE_A, VILLAGE_B, party_row
 
-LIST_BUDGET = 8  # session, user, membership, capped count, page rows, parties prefetch, division choices + slack
+LIST_BUDGET = 9  # session, user, membership, 待办 badge, capped count, page rows, parties prefetch, division choices + slack
 
 
 def many_cases(make_case, actor, village, n):

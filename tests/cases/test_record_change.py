@@ -41,9 +41,9 @@ def once(case, call):
 
 
 @pytest.fixture
-def cast(make_user, secretary_a, town_x, county_user):
+def cast(make_user, secretary_a, town_x, county_user, unit_user):
     staff = make_user(Role.TOWN_STAFF, TOWN_X, username="staff_x")
-    return {"sec": secretary_a, "town": town_x, "staff": staff, "county": county_user}
+    return {"sec": secretary_a, "town": town_x, "staff": staff, "county": county_user, "unit": unit_user}
 
 
 def _png():
@@ -95,6 +95,12 @@ def walk(make_case, cast, settings, tmp_path):
                  reasons="双方多次冲突", submitted_to="town_joint", reassess_on=TODAY() + datetime.timedelta(days=3))
     do("reassess_warning", case, actor=town, dispute=case, warning_id=warning.pk, level="yellow",
        reassess_on=TODAY() + datetime.timedelta(days=7), note="情绪缓和")
+    to_county = do("raise_warning", case, actor=town, dispute=case, level="red", triggers=["group_petition"],
+                   reasons="二十余户联名，可能集体上访", submitted_to="county",
+                   reassess_on=TODAY() + datetime.timedelta(days=1))
+    do("sign_warning", case, actor=county, dispute=case, warning_id=to_county.pk)
+    do("answer_warning", case, actor=county, dispute=case, warning_id=to_county.pk, reply="请镇街主要领导包案")
+    do("close_warning", case, actor=town, dispute=case, warning_id=to_county.pk, note="已化解")
     do("close_warning", case, actor=town, dispute=case, warning_id=warning.pk, note="已和解")
     do("transfer_to_unit", case, actor=town, dispute=case, unit=unit, reason="由司法所专门调解")
     do("resolve", case, actor=town, dispute=case, outcome="success", note="达成书面协议")
@@ -102,6 +108,21 @@ def walk(make_case, cast, settings, tmp_path):
        satisfaction="satisfied", relapse_signs=False)
     do("close_case", case, actor=town, dispute=case)
     do("reopen", case, actor=town, dispute=case, reason="排水问题再起争执")
+
+    # A unit's side of a transfer, at the county.
+    unit_case = make_case(sec, VILLAGE_A, title="移交单位的", tier="county", status="in_progress")
+    centre, unit_staff = cast["county"], cast["unit"]
+    committee = Unit.objects.get(name="县涉土纠纷人民调解委员会")
+    do("transfer_to_unit", unit_case, actor=centre, dispute=unit_case, unit=committee, reason="涉土专业调解")
+    do("return_transfer", unit_case, actor=unit_staff, dispute=unit_case, reason="属林权纠纷，建议交林业局")
+    do("transfer_to_unit", unit_case, actor=centre, dispute=unit_case, unit=committee, reason="已核实属涉土纠纷")
+    do("accept_transfer", unit_case, actor=unit_staff, dispute=unit_case)
+    do("file_feedback", unit_case, actor=unit_staff, dispute=unit_case, outcome="success", text="签订调解协议")
+    do("review_feedback", unit_case, actor=centre, dispute=unit_case, accept=True)
+    # An extension, asked by the village and decided by its town.
+    ext_case = make_case(sec, VILLAGE_A, title="申请延期的", status="in_progress")
+    do("request_extension", ext_case, actor=sec, dispute=ext_case, reason="当事人外出务工")
+    do("decide_extension", ext_case, actor=town, dispute=ext_case, approve=True)
 
     other = make_case(sec, VILLAGE_A, title="不予受理的")
     do("reject", other, actor=sec, dispute=other, reason="已起诉至法院")
@@ -123,6 +144,11 @@ def walk(make_case, cast, settings, tmp_path):
     Supervision.objects.filter(pk=supervision.pk).update(due_at=now - datetime.timedelta(hours=1))
     supervision.refresh_from_db()
     do("escalate_supervision", late, supervision=supervision, actor=actor, now=now)
+    unanswered = services.raise_warning(actor=cast["county"], dispute=late, level="red", triggers=["extreme"],
+                                        reasons="扬言极端行为", submitted_to="town_joint",
+                                        reassess_on=TODAY() + datetime.timedelta(days=1))
+    do("mark_warning_overdue", late, warning_id=unanswered.pk, actor=actor,
+       now=unanswered.respond_by + datetime.timedelta(minutes=1))
     late.refresh_from_db()
     assert late.tier == "county" and late.holder_division_id == COUNTY
 
@@ -188,5 +214,6 @@ def test_every_meeting_service_writes_one_audit_row(make_case, cast):
     rule = EscalationRule.objects.create(name="测试规则", action="raise_warning", warning_trigger="intensify",
                                          within_workdays=1, tier="town")
     do("override_flag", meeting=meeting, dispute=case, rule_id=rule.pk, reason="当事人情绪稳定，暂不预警")
-    do("close_meeting", meeting=meeting)
+    recorder = meeting_services.add_attendee(actor=town, meeting=meeting, kind="member", name="李记录")
+    do("close_meeting", meeting=meeting, recorder_id=recorder.pk, checker_id=meeting.attendance.get(user=town).pk)
     assert walked == public

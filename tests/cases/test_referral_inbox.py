@@ -95,11 +95,11 @@ def test_empty_state(client, town_y):
 @pytest.mark.django_db
 def test_other_roles_get_403(client, secretary_a, unit_user, auditor, sysadmin, make_user):
     county_discipline = make_user(Role.DISCIPLINE, COUNTY)
-    for user in (secretary_a, unit_user, auditor, sysadmin, county_discipline):
+    for user in (secretary_a, auditor, sysadmin, county_discipline):
         client.force_login(user)
         response = client.get(reverse("cases:inbox"))
         assert response.status_code == 403, user
-        assert "只有镇街和县社会治理协调中心的工作人员有待签收事项" in response.content.decode()
+        assert "只有镇街、县社会治理协调中心和责任单位的工作人员有待签收事项" in response.content.decode()
 
 
 @pytest.mark.django_db

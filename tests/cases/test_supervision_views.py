@@ -157,7 +157,11 @@ def test_overdue_supervisions_say_by_how_many_days(client, discipline_x, supervi
 def test_discipline_closes_a_supervision_with_a_note(client, discipline_x, supervised):
     s = supervised()
     client.force_login(discipline_x)
-    response = client.post(close_url(s), {"note": "  已约谈包案领导，纠纷已化解。 "}, follow=True)
+    unconfirmed = client.post(close_url(s), {"note": "已约谈包案领导"}, follow=True)
+    assert "请勾选“确认办结”后再提交" in unconfirmed.content.decode()
+    s.refresh_from_db()
+    assert s.status == SupervisionStatus.OPEN  # not closed without the confirmation
+    response = client.post(close_url(s), {"note": "  已约谈包案领导，纠纷已化解。 ", "confirm": "on"}, follow=True)
     assert response.redirect_chain[-1][0] == LIST
     assert "督办已办结" in response.content.decode()
     s.refresh_from_db()
@@ -184,8 +188,8 @@ def test_closing_needs_a_note(client, discipline_x, supervised):
 def test_a_supervision_cannot_be_closed_twice(client, discipline_x, supervised):
     s = supervised()
     client.force_login(discipline_x)
-    client.post(close_url(s), {"note": "第一次"})
-    response = client.post(close_url(s), {"note": "第二次"}, follow=True)
+    client.post(close_url(s), {"note": "第一次", "confirm": "on"})
+    response = client.post(close_url(s), {"note": "第二次", "confirm": "on"}, follow=True)
     assert "不能再办结" in response.content.decode()
     s.refresh_from_db()
     assert s.note == "第一次"
@@ -219,7 +223,7 @@ def test_the_close_service_refuses_an_empty_note():
 # Query count
 # ---------------------------------------------------------------------------------------------------------------
 
-LIST_BUDGET = 6  # session, user, membership, capped count, page rows (+ the holiday-table check near a year end)
+LIST_BUDGET = 7  # session, user, membership, 待办 badge, capped count, page rows (+ the holiday check near a year end)
 
 
 _serial = itertools.count(1)

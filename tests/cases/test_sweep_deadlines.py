@@ -163,7 +163,7 @@ def test_a_mark_already_taken_by_another_run_writes_nothing(case_due):
     assert not sup.mark_overdue(case_id=case.pk, deadline=case.deadline, actor=sup.system_actor(), now=NOW)
     assert not kinds(case, EventKind.OVERDUE).exists() and not Supervision.objects.exists()
     # Same for a supervision opened by other means: the red card is recorded, no second supervision.
-    ClockMark.objects.all().delete()
+    case = case_due(end_of_day(D(2026, 10, 11)))  # another case: a mark is never deleted (PostgreSQL refuses)
     Supervision.objects.create(dispute=case, missed_deadline=case.deadline, due_at=SUPERVISION_DUE,
                                division_id=TOWN_X)
     assert sup.mark_overdue(case_id=case.pk, deadline=case.deadline, actor=sup.system_actor(), now=NOW)
@@ -253,12 +253,12 @@ def test_the_sweep_reads_in_batches(case_due, django_assert_max_num_queries):
 
     small = repeat_cost(3)
     large = repeat_cost(27)
-    assert small == large <= 5  # system user, rules, overdue candidates, due-soon candidates, supervisions
+    assert small == large <= 6  # system user, rules, overdue and due-soon candidates, supervisions, warning replies
     # A first sweep writes per case, but a bounded number of queries per case (red card and supervision: each a
-    # locked case, a once-only mark, the record and its timeline and audit rows).
+    # locked case, a once-only mark, the record with its timeline and audit rows, and the 待办 queue kept in step).
     for _ in range(10):
         case_due(end_of_day(D(2026, 10, 10)))
-    with django_assert_max_num_queries(6 + 10 * 17):
+    with django_assert_max_num_queries(6 + 10 * 38):
         assert len(sup.sweep(now=NOW).supervisions_opened) == 10
 
 
@@ -393,6 +393,7 @@ def test_two_sweeps_at_once_record_everything_exactly_once(reference_data_after_
     cases = [make_case(secretary, VILLAGE_A, status=Status.IN_PROGRESS) for _ in range(30)]
     Dispute.objects.filter(pk__in=[c.pk for c in cases]).update(deadline=missed)
     numbers = sorted(c.number for c in cases)
+    started = set(Dispute.objects.filter(pk__in=[c.pk for c in cases]).values_list("version", flat=True))
 
     _held_at_first_write(monkeypatch, "mark_overdue")
     outputs = _run_twice_at_once(lambda: _command_output("sweep_deadlines"))
@@ -415,4 +416,4 @@ def test_two_sweeps_at_once_record_everything_exactly_once(reference_data_after_
     assert CaseEvent.objects.filter(kind=EventKind.SUPERVISION_OVERDUE).count() == 30
     assert ClockMark.objects.filter(kind=ClockMarkKind.SUPERVISION_OVERDUE).count() == 30
     assert Dispute.objects.filter(tier=Tier.COUNTY, holder_division_id=COUNTY).count() == 30
-    assert set(Dispute.objects.values_list("version", flat=True)) == {2}
+    assert set(Dispute.objects.values_list("version", flat=True)) == {v + 1 for v in started}  # escalated once

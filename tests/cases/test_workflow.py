@@ -178,9 +178,14 @@ def test_county_accepts_and_transfers_and_unit_handles(at_town, town_x, county_u
     case_services.transfer_to_unit(actor=county_user, dispute=case, unit=unit, reason="涉土纠纷专业调解")
     case.refresh_from_db()
     assert case.holder_unit == unit and case.deadline is not None
+    refused(case_services.file_feedback, case, "请先签收", actor=unit_user, outcome="success", text="x")
+    case_services.accept_transfer(actor=unit_user, dispute=case)
     case_services.record_duty(actor=unit_user, dispute=case, kind="handle", on_date=TODAY(), text="现场勘验")
-    case_services.record_duty(actor=unit_user, dispute=case, kind="feedback", on_date=TODAY(), text="反馈协调中心")
-    case = case_services.resolve(actor=unit_user, dispute=case, outcome="success")
+    refused(case_services.resolve, case, "不是该案件当前的承办方", actor=unit_user, outcome="success")
+    case_services.file_feedback(actor=unit_user, dispute=case, outcome="success", text="双方签订调解协议")
+    case = case_services.review_feedback(actor=county_user, dispute=case, accept=True).dispute
+    case.refresh_from_db()
+    assert case.status == Status.RESOLVED and case.outcome == "success"
     case_services.record_visit(actor=county_user, dispute=case, visited_on=TODAY(), agreement_kept=True,
                           satisfaction="basic", relapse_signs=False)
     refused(case_services.close_case, case, "不是该案件当前的承办方", actor=unit_user)
@@ -218,7 +223,7 @@ def test_failed_mediation_must_state_the_route(make_case, secretary_a):
 @pytest.mark.django_db
 def test_allowed_actions_follow_the_table(make_case, secretary_a, town_x, county_user):
     case = make_case(secretary_a, VILLAGE_A)
-    assert set(transitions.allowed_actions(secretary_a, case)) == {"start", "refer", "reject"}
+    assert set(transitions.allowed_actions(secretary_a, case)) == {"start", "refer", "reject", "request_extension"}
     assert transitions.allowed_actions(town_x, case) == []
     case_services.refer_up(actor=secretary_a, dispute=case, reason="x")
     case.refresh_from_db()

@@ -161,6 +161,47 @@ def open_warning_id(case):
     return EarlyWarning.objects.get(dispute=case, status=WarningStatus.OPEN).pk
 
 
+def at_unit_pending(w):
+    """Transferred by the county to its 涉土 mediation committee, waiting for the committee's 签收."""
+    case = at_county(w)
+    case_services.transfer_to_unit(actor=w.county, dispute=case, unit=Unit.objects.get(name=COUNTY_UNIT),
+                                   reason="涉土专业调解")
+    return fresh(case)
+
+
+def at_unit(w):
+    case = at_unit_pending(w)
+    case_services.accept_transfer(actor=w.unit, dispute=case)
+    return fresh(case)
+
+
+def feedback_filed(w):
+    case = at_unit(w)
+    case_services.file_feedback(actor=w.unit, dispute=case, outcome="success", text="双方签订调解协议")
+    return fresh(case)
+
+
+def unit_feedback_accepted(w):
+    case = feedback_filed(w)
+    case_services.review_feedback(actor=w.county, dispute=case, accept=True)
+    return fresh(case)
+
+
+def extension_requested(w):
+    case = village_in_progress(w)
+    case_services.request_extension(actor=w.sec_a, dispute=case, reason="当事人外出务工")
+    return fresh(case)
+
+
+def resolved_with_pending_extension(w):
+    case = extension_requested(w)
+    return case_services.resolve(actor=w.sec_a, dispute=case, outcome="success", note="达成协议")
+
+
+def open_transfer(case):
+    return Referral.objects.filter(dispute=case, kind=ReferralKind.TRANSFER).latest("id")
+
+
 @dataclass
 class Scenario:
     setup: Callable  # w -> case the right user can act on
@@ -293,6 +334,42 @@ SCENARIOS = {
         "town_x", "sec_b", village_in_progress,
         lambda w, c: {"reason": ""}, "reason", "请填写反复情况。",
     ),
+    "accept_transfer": Scenario(
+        at_unit_pending, "unit", lambda w, c: {"note": "已安排调解员"},
+        lambda c: open_transfer(c).status == ReferralStatus.ACCEPTED, "transfer_accepted",
+        "county", "sec_b", unit_feedback_accepted,
+        lambda w, c: {"note": long_text()}, "note", "签收意见最多2000字。",
+    ),
+    "return_transfer": Scenario(
+        at_unit_pending, "unit", lambda w, c: {"reason": "不属本委职责，建议交县自然资源局"},
+        lambda c: c.holder_unit_id is None and open_transfer(c).status == ReferralStatus.RETURNED,
+        "transfer_returned", "county", "sec_b", unit_feedback_accepted,
+        lambda w, c: {"reason": " "}, "reason", "请填写退回理由。",
+    ),
+    "file_feedback": Scenario(
+        at_unit, "unit", lambda w, c: {"outcome": "success", "text": "双方签订调解协议"},
+        lambda c: open_transfer(c).awaiting_review, "feedback_filed",
+        "county", "sec_b", unit_feedback_accepted,
+        lambda w, c: {"outcome": "", "text": "已调解"}, "outcome", "请选择办理结果。",
+    ),
+    "review_feedback": Scenario(
+        feedback_filed, "county", lambda w, c: {"decision": "yes", "note": ""},
+        lambda c: c.status == Status.RESOLVED and c.outcome == "success", "feedback_accepted",
+        "unit", "sec_b", unit_feedback_accepted,
+        lambda w, c: {"decision": "no", "note": ""}, "note", "退回重办须写明需补充办理的事项。",
+    ),
+    "request_extension": Scenario(
+        village_in_progress, "sec_a", lambda w, c: {"reason": "当事人外出务工，下周返乡"},
+        lambda c: c.extensions.get().status == "pending", "extension_requested",
+        "town_x", "sec_b", village_resolved,
+        lambda w, c: {"reason": ""}, "reason", "请填写延期理由。",
+    ),
+    "decide_extension": Scenario(
+        extension_requested, "town_x", lambda w, c: {"decision": "yes", "note": ""},
+        lambda c: c.deadline == c.extensions.get().new_deadline > c.extensions.get().old_deadline,
+        "deadline_extended", "sec_a", "town_y", resolved_with_pending_extension,
+        lambda w, c: {"decision": "no", "note": ""}, "note", "不予批准须写明理由。",
+    ),
 }
 
 
@@ -316,7 +393,9 @@ def test_right_user_succeeds_with_one_event(client, w, action):
     assert transitions.TRANSITIONS[action].label in page.content.decode()
     before = list(CaseEvent.objects.filter(dispute=case).values_list("id", flat=True))
     response = client.post(act_url(case, action), s.data(w, case), follow=True)
-    assert response.redirect_chain == [(case.get_absolute_url(), 302)], response.content.decode()[:3000]
+    # A unit that sends a transfer back no longer sees the case: it lands on its ledger.
+    landing = reverse("cases:list") if action == "return_transfer" else case.get_absolute_url()
+    assert response.redirect_chain == [(landing, 302)], response.content.decode()[:3000]
     assert ACTIONS[action].done in response.content.decode()
     new_events = CaseEvent.objects.filter(dispute=case).exclude(id__in=before)
     assert [(e.kind, e.actor_id) for e in new_events] == [(s.event, actor.pk)]
@@ -415,19 +494,19 @@ def test_garbage_post_never_500(client, w, action):
         before = snapshot(case)
         response = client.post(act_url(case, action), data)
         if response.status_code == 302:  # only actions whose fields are all optional accept this
-            assert action in ("start", "accept", "close")
+            assert action in ("start", "accept", "close", "accept_transfer")
         else:
             assert response.status_code == 200 and response.context["form"].errors
             assert snapshot(case) == before
 
 
 @pytest.mark.django_db
-def test_county_returning_a_referral_lands_on_its_inbox(client, w):
-    """After 退回 the case is the town's again and no longer visible to the county: no redirect to a 404."""
+def test_county_returning_a_referral_stays_on_the_case_it_still_reads(client, w):
+    """After 退回 the case is the town's again; the county centre still reads it (it reads the whole county)."""
     case = referred_to_county(w)
     client.force_login(w.county)
     response = client.post(act_url(case, "return"), {"reason": "属镇街职权范围，请镇街继续办理"}, follow=True)
-    assert response.redirect_chain == [(reverse("cases:inbox"), 302)]
+    assert response.redirect_chain == [(case.get_absolute_url(), 302)]
     assert "已退回提请方。" in response.content.decode()
     assert (fresh(case).status, fresh(case).tier) == (Status.IN_PROGRESS, Tier.TOWN)
 
@@ -625,13 +704,13 @@ def render_records(case):
 
 
 @pytest.mark.django_db
-def test_records_cost_six_queries_however_many_rows(w):
+def test_records_cost_seven_queries_however_many_rows(w):
     case = assigned(w)
     add_many_records(case, w, 1)
     small, _ = render_records(case)
     add_many_records(case, w, 40)
     large, html = render_records(case)
-    assert small == large == 6
+    assert small == large == 7
     assert html.count("跟进记录") == 41 and "个人极端事件" in html and "无书面协议" in html
 
 
@@ -696,8 +775,10 @@ def test_village_to_town_to_county_to_unit_and_back_to_closed(client, w):
     post_ok(client, w.county, case, "transfer", {"unit": Unit.objects.get(name=COUNTY_UNIT).pk,
                                                  "reason": "涉土专业调解"})
 
+    post_ok(client, w.unit, case, "accept_transfer", {"note": "已安排调解员"})
     post_ok(client, w.unit, case, "duty", {"kind": "handle", "on_date": today, "text": "组织双方现场勘界"})
-    post_ok(client, w.unit, case, "resolve", {"outcome": "success", "note": "签订调解协议"})
+    post_ok(client, w.unit, case, "file_feedback", {"outcome": "success", "text": "签订调解协议"})
+    post_ok(client, w.county, case, "review_feedback", {"decision": "yes", "note": "同意"})
     post_ok(client, w.unit, case, "visit", {"visited_on": today, "agreement_kept": "yes",
                                             "satisfaction": "satisfied", "note": "界桩已立"})
     client.force_login(w.unit)
@@ -709,11 +790,13 @@ def test_village_to_town_to_county_to_unit_and_back_to_closed(client, w):
     assert (case.status, case.tier, case.holder_unit.name) == (Status.CLOSED, Tier.COUNTY, COUNTY_UNIT)
     kinds = list(CaseEvent.objects.filter(dispute=case).values_list("kind", flat=True))
     assert kinds == ["logged", "referred", "accepted", "assigned", "duty", "warning_raised", "referred", "accepted",
-                     "transferred", "duty", "resolved", "visited", "warning_closed", "closed"]
+                     "transferred", "transfer_accepted", "duty", "feedback_filed", "feedback_accepted", "visited",
+                     "warning_closed", "closed"]
     client.force_login(w.county)
     body = client.get(case.get_absolute_url()).content.decode()
     timeline = body.split("办理过程")[-1]
-    for label in ("提请上级", "签收", "落实四定", "三包记录", "发出预警", "移交单位", "化解", "回访", "解除预警", "结案"):
+    for label in ("提请上级", "签收", "落实四定", "三包记录", "发出预警", "移交单位", "单位签收移交", "办理反馈",
+                  "审核通过办理反馈", "回访", "解除预警", "结案"):
         assert label in timeline, label
     assert timeline.count("<strong>提请上级</strong>") == 2 and timeline.count("<strong>签收</strong>") == 2
     # Every hop is on the records too: village → town, town → county, county → unit.

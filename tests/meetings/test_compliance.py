@@ -10,12 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Tier
-from meetings import services
 from meetings.models import Meeting
 from meetings.selectors import Week, compliance_for, parse_week
 from org.models import Division, Level, Role
 from tests.conftest import COUNTY, TOWN_X, TOWN_Y, VILLAGE_A, VILLAGE_B
-from tests.meetings import open_meeting
+from tests.meetings import close, open_meeting
 
 pytestmark = pytest.mark.urls("tests.meetings")
 
@@ -43,7 +42,7 @@ def test_parse_week():
 def test_town_sees_which_of_its_villages_held_and_closed_the_meeting(client, secretary_a, secretary_b, town_x):
     a = open_meeting(secretary_a)
     b = open_meeting(secretary_b)
-    services.close_meeting(actor=secretary_b, meeting=b)
+    close(secretary_b, b)
     open_meeting(town_x)
     data = compliance_for(town_x, Week.current())
     villages = Division.objects.filter(parent_id=TOWN_X)
@@ -59,7 +58,7 @@ def test_town_sees_which_of_its_villages_held_and_closed_the_meeting(client, sec
 def test_county_sees_each_town_and_how_many_of_its_villages_held_theirs(client, secretary_a, secretary_b, town_x,
                                                                         county_user):
     open_meeting(secretary_a)
-    services.close_meeting(actor=secretary_b, meeting=open_meeting(secretary_b))
+    close(secretary_b, open_meeting(secretary_b))
     town = open_meeting(town_x)
     data = compliance_for(county_user, Week.current())
     assert data.total == 16 and data.held == 1 and data.villages_total == 453 and data.villages_held == 2

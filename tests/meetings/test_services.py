@@ -31,7 +31,7 @@ from meetings.models import (
 )
 from org.models import Role, Unit
 from tests.conftest import COUNTY, TOWN_X, VILLAGE_A, VILLAGE_B
-from tests.meetings import DAY, no_rules, open_meeting, rule
+from tests.meetings import DAY, close, no_rules, open_meeting, rule
 
 TODAY = timezone.localdate
 
@@ -119,7 +119,7 @@ def test_attendance_and_meeting_info_are_editable_while_open_only(secretary_a, s
                             summary="本周排查3起")
     with pytest.raises(Refused, match="只有本级"):
         services.add_attendee(actor=secretary_b, meeting=meeting, kind="guest", name="外人")
-    services.close_meeting(actor=secretary_a, meeting=meeting)
+    close(secretary_a, meeting)
     with pytest.raises(Refused, match="已闭会"):
         services.add_attendee(actor=secretary_a, meeting=meeting, kind="guest", name="迟到")
     with pytest.raises(Refused, match="已闭会"):
@@ -276,7 +276,7 @@ def test_meeting_with_an_unhandled_flag_refuses_to_close_naming_the_cases(flagge
     case, r = flagged_town_case
     meeting = open_meeting(town_x)
     with pytest.raises(Refused) as refusal:
-        services.close_meeting(actor=town_x, meeting=meeting)
+        close(town_x, meeting)
     assert "不能闭会" in str(refusal.value) and case.number in str(refusal.value) and r.name in str(refusal.value)
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.OPEN and meeting.minutes is None
@@ -294,7 +294,7 @@ def test_an_override_with_a_reason_lets_the_meeting_close(flagged_town_case, tow
     assert FlagOverride.objects.get(meeting=meeting, dispute=case).reason == "当事人情绪稳定，暂不预警"
     event = CaseEvent.objects.get(dispute=case, kind=EventKind.FLAG_OVERRIDDEN)
     assert event.meeting == meeting and "当事人情绪稳定" in event.note and event.actor == town_x
-    closed = services.close_meeting(actor=town_x, meeting=meeting)
+    closed = close(town_x, meeting)
     assert closed.status == MeetingStatus.CLOSED and closed.closed_at
     assert closed.minutes["overrides"][0]["reason"] == "当事人情绪稳定，暂不预警"
 
@@ -306,7 +306,7 @@ def test_acting_on_the_flag_satisfies_it(flagged_town_case, town_x):
     services.record_review(actor=town_x, meeting=meeting, dispute=case, analysis="可能激化", decision=Decision.WARN,
                            level="yellow", triggers=["intensify"], submitted_to="town_joint",
                            reassess_on=TODAY() + 3 * DAY)
-    assert services.close_meeting(actor=town_x, meeting=meeting).status == MeetingStatus.CLOSED
+    assert close(town_x, meeting).status == MeetingStatus.CLOSED
 
 
 @pytest.mark.django_db
@@ -321,12 +321,13 @@ def test_closing_freezes_the_minutes_and_makes_reviews_read_only(referred_to_tow
         lead_leader=town_x,
         responsible_unit=Unit.objects.get(name="嘉祥街道司法所"), responsible_person=staff, measures="勘界调解",
     )
-    meeting = services.close_meeting(actor=town_x, meeting=meeting)
+    meeting = close(town_x, meeting)
     m = meeting.minutes
     assert m["title"] == f"嘉祥街道{meeting.iso_year}年第{meeting.iso_week}周平安周例会纪要"
     assert (m["tier"], m["division"]["name"], m["form_label"]) == ("town", "嘉祥街道", "会议室")
     assert m["convener"] == "town_x"
-    assert [a["name"] for a in m["attendees"]] == ["town_x", "李督导"]
+    assert [a["name"] for a in m["attendees"]] == ["town_x", "李记录", "李督导"]
+    assert (m["recorder"], m["checker"]) == ("李记录", "town_x")
     (item,) = m["items"]
     assert (item["number"], item["decision_label"], item["analysis"]) == (case.number, "落实四定继续办理",
                                                                          "签收\n【落实四定继续办理】司法所牵头")
@@ -336,7 +337,7 @@ def test_closing_freezes_the_minutes_and_makes_reviews_read_only(referred_to_tow
     with pytest.raises(Refused, match="已闭会"):
         services.record_review(actor=town_x, meeting=meeting, dispute=case, analysis="改", decision=Decision.CONTINUE)
     with pytest.raises(Refused, match="已闭会"):
-        services.close_meeting(actor=town_x, meeting=meeting)
+        close(town_x, meeting)
     # Later changes to the case do not change the frozen minutes.
     Dispute.objects.filter(pk=case.pk).update(title="改过的标题")
     meeting.refresh_from_db()
@@ -350,12 +351,12 @@ def test_minutes_record_referrals_and_warnings(make_case, secretary_a, town_x):
     village_meeting = open_meeting(secretary_a)
     services.record_review(actor=secretary_a, meeting=village_meeting, dispute=case, analysis="提请镇街",
                            decision=Decision.REFER, reason="宅基地确权")
-    (item,) = services.close_meeting(actor=secretary_a, meeting=village_meeting).minutes["items"]
+    (item,) = close(secretary_a, village_meeting).minutes["items"]
     assert item["referral"] == {"kind": "refer", "kind_label": "提请上级", "to": "嘉祥街道", "from": "刘山村",
                                 "reason": "宅基地确权"}
     town_meeting = open_meeting(town_x)
     services.record_review(actor=town_x, meeting=town_meeting, dispute=case, analysis="先预警", decision=Decision.WARN,
                            level="red", triggers=["extreme"], submitted_to="county",
                            reassess_on=TODAY() + datetime.timedelta(days=2))
-    (item,) = services.close_meeting(actor=town_x, meeting=town_meeting).minutes["items"]
+    (item,) = close(town_x, town_meeting).minutes["items"]
     assert item["warning"]["level_label"] == "红色预警" and item["warning"]["triggers"] == ["个人极端事件"]

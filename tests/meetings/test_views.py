@@ -18,7 +18,7 @@ from cases.models import Dispute, Status, Tier
 from meetings.models import Attendance, FlagOverride, Meeting, MeetingStatus, Review
 from org.models import Role, Unit
 from tests.conftest import COUNTY, TOWN_X, VILLAGE_A
-from tests.meetings import DAY, no_rules, open_meeting, rule
+from tests.meetings import DAY, close_data, no_rules, open_meeting, rule
 
 pytestmark = pytest.mark.urls("tests.meetings")
 
@@ -300,7 +300,7 @@ def test_edit_and_attendance(client, world, town_x):
 def test_close_is_refused_with_the_cases_listed_then_override_lets_it_close(client, world, town_x):
     m, flagged = world["meeting"], world["flagged"]
     client.force_login(town_x)
-    response = client.post(reverse("meetings:close", args=[m.pk]), follow=True)
+    response = client.post(reverse("meetings:close", args=[m.pk]), close_data(m))
     body = response.content.decode()
     assert "不能闭会" in body and flagged.number in body and "镇街案件须预警" in body
     assert Meeting.objects.get(pk=m.pk).status == MeetingStatus.OPEN
@@ -309,7 +309,7 @@ def test_close_is_refused_with_the_cases_listed_then_override_lets_it_close(clie
     assert "已不存在" in client.post(override, {"rule_id": 424242, "reason": "x"}, follow=True).content.decode()
     assert client.post(override, {"rule_id": "abc", "reason": "x"}).status_code == 302
     assert client.post(override, {"rule_id": world["rule"].pk, "reason": "已稳控"}).status_code == 302
-    assert client.post(reverse("meetings:close", args=[m.pk])).status_code == 302
+    assert client.post(reverse("meetings:close", args=[m.pk]), close_data(m)).status_code == 302
     m.refresh_from_db()
     assert m.status == MeetingStatus.CLOSED
     body = client.get(m.get_absolute_url()).content.decode()
@@ -337,7 +337,7 @@ def closed_meeting(client, world, town_x):
     for case in (world["flagged"], referred):  # once accepted, the referral is a town case: the rule flags it too
         client.post(reverse("meetings:override", args=[m.pk, case.number]),
                     {"rule_id": world["rule"].pk, "reason": "已稳控"})
-    assert client.post(reverse("meetings:close", args=[m.pk])).status_code == 302
+    assert client.post(reverse("meetings:close", args=[m.pk]), close_data(m)).status_code == 302
     m.refresh_from_db()
     assert m.status == MeetingStatus.CLOSED
     return m
@@ -374,9 +374,11 @@ def test_minutes_print_page_is_a4_and_shows_the_frozen_record(client, world, clo
 
 @pytest.mark.django_db
 def test_minutes_show_only_the_cases_the_viewer_may_see(world, closed_meeting, make_user):
-    unit_staff = make_user(Role.UNIT_STAFF, TOWN_X, unit_name="嘉祥街道派出所")
+    # The county 纪委 reads every meeting but sees only county and supervised cases. (A unit without a case at this
+    # meeting no longer opens it at all: tests/meetings/test_unit_visibility.py.)
+    county_discipline = make_user(Role.DISCIPLINE, COUNTY)
     client = Client()  # no messages left over from the writer's session
-    client.force_login(unit_staff)
+    client.force_login(county_discipline)
     body = client.get(reverse("meetings:minutes", args=[closed_meeting.pk])).content.decode()
     assert world["referred"].number not in body and "不在您的查看范围内" in body
     client.force_login(world["supervisor"])

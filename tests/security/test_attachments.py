@@ -251,13 +251,14 @@ def test_auditor_sees_no_case_and_so_no_attachment(client, secretary_a, auditor,
 
 
 @pytest.mark.django_db
-def test_read_only_role_may_view_but_not_upload(client, make_user, secretary_a, case_a):
+def test_read_only_role_may_neither_view_nor_upload(client, make_user, secretary_a, case_a):
+    """Attachments follow the reveal rule (issue 8, defect 8; tests/security/test_attachment_policy.py)."""
     client.force_login(secretary_a)
     upload(client, case_a, "a.png", png_bytes())
     att = Attachment.objects.get()
     supervisor = make_user(Role.SUPERVISOR, COUNTY)
     client.force_login(supervisor)
-    assert client.get(file_url(att)).status_code == 200
+    assert client.get(file_url(att)).status_code == 403
     assert client.get(upload_url(case_a)).status_code == 403
     assert upload(client, case_a, "b.png", png_bytes()).status_code == 403
     assert Attachment.objects.count() == 1
@@ -302,4 +303,5 @@ def test_case_page_lists_attachments_and_offers_upload_to_writers_only(client, s
     assert "现场照片.png" in body and file_url(att) in body and upload_url(case_a) in body
     client.force_login(make_user(Role.SUPERVISOR, COUNTY))
     body = client.get(case_a.get_absolute_url()).content.decode()
-    assert file_url(att) in body and upload_url(case_a) not in body and "查看完整信息" not in body
+    assert file_url(att) not in body and upload_url(case_a) not in body and "查看完整信息" not in body
+    assert "附件 1 件（仅承办人员可查看）" in body

@@ -20,6 +20,7 @@ Roles (the fixed cast of tests/conftest.py, plus the 纪委 and the 督导组):
     county  县社会治理协调中心                            unit    县涉土纠纷人民调解委员会 staff (county)
     disc    纪委 of town X (role "discipline" at 370829001000)
     super   督导组 (county)                              admin   系统管理员            audit   审计员
+    secadm  安全管理员 (三员, issue 8 #3: unlocks, resets and issues 2FA enrolment, approves role grants)
 
 Objects (built once per module by `world`; every case has two parties, an attachment and full ID numbers/phones):
 
@@ -31,6 +32,7 @@ Objects (built once per module by `world`; every case has two parties, an attach
     K   held by the county: a case of village A accepted by the county and transferred to 县涉土调委会; the county's
         meeting; the supervision the county 纪委 runs on it
     A×C a cross-object probe: village A's case or meeting with a party / attachment / case of village C
+    P   a pending role grant (村网格员 of village A for a new account), requested by the administrator
 
 A, B, C, X are also the cases "not referred to the county" (the county centre gets 404 on them).
 """
@@ -64,12 +66,12 @@ from cases.services import create_dispute, reveal_party_pii, store_attachment
 from core.uploads import inspect_upload
 from meetings import services as meeting_services
 from meetings.models import Attendance
-from org.models import Division, Membership, Role, Unit
+from org.models import Division, Membership, MembershipRequest, Role, Unit
 from tests.conftest import COUNTY, DISPUTE_FIELDS, TOWN_X, TOWN_Y, VILLAGE_A, VILLAGE_B, VILLAGE_C
 
 # --- the cast --------------------------------------------------------------------------------------------------------
 
-ROLES = ("anon", "sec_a", "sec_b", "town_x", "town_y", "county", "unit", "disc", "super", "admin", "audit")
+ROLES = ("anon", "sec_a", "sec_b", "town_x", "town_y", "county", "unit", "disc", "super", "admin", "audit", "secadm")
 CAST = {  # role -> (Role, division, unit)
     "sec_a": (Role.VILLAGE_SECRETARY, VILLAGE_A, None),
     "sec_b": (Role.VILLAGE_SECRETARY, VILLAGE_B, None),
@@ -81,6 +83,7 @@ CAST = {  # role -> (Role, division, unit)
     "super": (Role.SUPERVISOR, COUNTY, None),
     "admin": (Role.ADMIN, COUNTY, None),
     "audit": (Role.AUDITOR, COUNTY, None),
+    "secadm": (Role.SECURITY_ADMIN, COUNTY, None),
 }
 HELPERS = {"sec_c": (Role.VILLAGE_SECRETARY, VILLAGE_C, None)}  # creates case C; not a matrix role
 
@@ -115,6 +118,9 @@ class World:
     meeting: dict  # kind -> Meeting
     attendance: dict  # meeting kind -> Attendance (the convener's row)
     supervision: dict  # kind -> Supervision
+    grant: dict = dataclasses.field(default_factory=dict)  # "P" -> MembershipRequest (pending)
+    notification: dict = dataclasses.field(default_factory=dict)  # "N" -> the county's 待办 item about case R
+    warning: dict = dataclasses.field(default_factory=dict)  # "W" -> town X's red warning on case X, to the county
 
 
 def _png():
@@ -195,7 +201,9 @@ def build_world(attachment_root) -> World:
     for kind, role in (("A", "sec_a"), ("X", "town_x"), ("K", "county")):
         meeting_services.record_review(actor=u[role], meeting=meeting[kind], dispute=c[kind],
                                        analysis=f"矩阵{kind}：继续跟踪", decision="continue")
-    meeting["Y"] = meeting_services.close_meeting(actor=u["town_y"], meeting=meeting["Y"])
+    recorder = Attendance.objects.create(meeting=meeting["Y"], kind="member", name="矩阵记录人")
+    meeting["Y"] = meeting_services.close_meeting(actor=u["town_y"], meeting=meeting["Y"], recorder_id=recorder.pk,
+                                                  checker_id=meeting["Y"].attendance.get(user=u["town_y"]).pk)
     attendance = {kind: Attendance.objects.filter(meeting=m).order_by("id").first() for kind, m in meeting.items()}
 
     # What a reveal, a download and an export leave behind, so the auditor's pages have rows to show (and to scan).
@@ -205,8 +213,20 @@ def build_world(attachment_root) -> World:
     audit.record(None, action="export", obj=meeting["A"], user=u["sec_a"], label="会议纪要",
                  detail="导出会议纪要（Word）")
 
+    grantee = User.objects.create_user(username="m_grantee", password=None, first_name="矩阵待批")
+    grant = {"P": MembershipRequest.objects.create(user=grantee, division_id=VILLAGE_A, role=Role.GRID_WORKER,
+                                                   requested_by=u["admin"])}
+
+    from notify.models import Notification
+
+    delivered = {"W": case_services.raise_warning(
+        actor=u["town_x"], dispute=c["X"], level="red", triggers=["group_petition"], reasons="多户联名，扬言到县上访",
+        submitted_to="county", reassess_on=timezone.localdate() + datetime.timedelta(days=3))}
+    notification = {"N": Notification.objects.get(recipient=u["county"], dispute=c["R"], kind="referral",
+                                                  done_at=None)}
     return World(users=users, cases=cases, party=first, attachment=attachment, meeting=meeting,
-                 attendance=attendance, supervision=supervision)
+                 attendance=attendance, supervision=supervision, grant=grant, notification=notification,
+                 warning=delivered)
 
 
 @contextlib.contextmanager
@@ -282,6 +302,9 @@ class Ref:
             "meeting": lambda: w.meeting[self.kind].pk,
             "attendance": lambda: w.attendance[self.kind].pk,
             "supervision": lambda: w.supervision[self.kind].pk,
+            "grant": lambda: w.grant[self.kind].pk,
+            "notification": lambda: w.notification[self.kind].pk,
+            "warning": lambda: w.warning[self.kind].pk,
         }[self.what]()
 
 
@@ -314,6 +337,7 @@ SAMPLES = {
     "cases:create": NONE,
     "cases:mine": NONE,
     "cases:inbox": NONE,
+    "cases:pii_lookup": NONE,
     "cases:detail": _cases(),
     "cases:edit": _cases(),
     "cases:act": {k: {"number": Ref("case", k), "action": ACTION[k]} for k in CASE_KINDS},
@@ -334,7 +358,11 @@ SAMPLES = {
     "meetings:close": _meetings(),
     "meetings:minutes": _meetings(),
     "meetings:minutes_docx": _meetings(),
+    "meetings:sign_sheet": _meetings(),
     "warnings:list": NONE,
+    "warnings:inbox": NONE,
+    "warnings:sign": {"W": {"pk": Ref("warning", "W")}},
+    "warnings:answer": {"W": {"pk": Ref("warning", "W")}},
     "supervision:list": NONE,
     "supervision:close": {k: {"pk": Ref("supervision", k)} for k in ("A", "C", "K")},
     "account:password_change": NONE,
@@ -343,137 +371,167 @@ SAMPLES = {
     "account:security": NONE,
     "account:unlock": NONE,
     "account:reset_2fa": NONE,
+    "account:issue_code": NONE,
+    "account:grant_approve": {"P": {"pk": Ref("grant", "P")}},
+    "account:grant_refuse": {"P": {"pk": Ref("grant", "P")}},
     "audit:list": NONE,
     "audit:export": NONE,
+    "notify:inbox": NONE,
+    "notify:read_all": NONE,
+    "notify:open": {"N": {"pk": Ref("notification", "N")}},
 }
 
 # --- EXPECTED: written by hand from DESIGN.md §2/§7, docs/pii.md and the workflow table, not computed ------------------
 #
 # Reading guide: a village user sees their village's cases at every tier; a town user (and the town 纪委) the town's;
 # the county centre what is held by or waiting for the county; a unit what it was transferred; the 督导组 everything,
-# read-only; administrators and auditors no case content at all. Writes: case-writer roles (村/镇街) of the holding tier edit, writers upload,
+# read-only; administrators, auditors and security administrators (secadm answers as admin does) no case content at
+# all. Writes: case-writer roles (村/镇街) of the holding tier edit, writers upload,
 # the current holder acts (transitions.TRANSITIONS), the meeting's own tier roles of its own division write the meeting,
 # the 纪委 closes supervisions of its own division. Full ID numbers: writers, the county centre, the holding unit.
 
 EXPECTED = """
-url                        obj  anon  sec_a   sec_b   town_x  town_y  county  unit    disc    super   admin   audit
-home                       -    L     OK      OK      OK      OK      OK      OK      OK      OK      OK      OK
-login                      -    OK    OK      OK      OK      OK      OK      OK      OK      OK      OK      OK
-logout                     -    405/OK 405/OK 405/OK  405/OK  405/OK  405/OK  405/OK  405/OK  405/OK  405/OK  405/OK
-cases:list                 -    L     OK      OK      OK      OK      OK      OK      OK      OK      OK      OK
-cases:create               -    L     OK      OK      OK      OK      403     403     403     403     403     403
-cases:mine                 -    L     OK      OK      OK      OK      OK      OK      OK      OK      OK      OK
-cases:inbox                -    L     403     403     OK      OK      OK      403     403     403     403     403
+url                        obj  anon  sec_a   sec_b   town_x  town_y  county  unit    disc    super   admin   audit   secadm
+home                       -    L     OK      OK      OK      OK      OK      OK      OK      OK      OK      OK      OK
+login                      -    OK    OK      OK      OK      OK      OK      OK      OK      OK      OK      OK      OK
+logout                     -    405/OK 405/OK 405/OK  405/OK  405/OK  405/OK  405/OK  405/OK  405/OK  405/OK  405/OK  405/OK
+cases:list                 -    L     OK      OK      OK      OK      OK      OK      OK      OK      OK      OK      OK
+cases:create               -    L     OK      OK      OK      OK      403     403     403     403     403     403     403
+cases:mine                 -    L     OK      OK      OK      OK      OK      OK      OK      OK      OK      OK      OK
+cases:inbox                -    L     403     403     OK      OK      OK      OK      403     403     403     403     403
+# 按身份证号/电话查找 (issue 8 #1): the roles that may reveal (writers, the county centre, unit staff); POST without
+# data is a 400 (OK); 纪委, 督导组, admin, auditor, 安全管理员 403
+cases:pii_lookup           -    L     OK      OK      OK      OK      OK      OK      403     403     403     403     403
 # the case page: jurisdiction only (read-only roles read it)
-cases:detail               A    L     OK      404     OK      404     404     404     OK      OK      404     404
-cases:detail               B    L     404     OK      OK      404     404     404     OK      OK      404     404
-cases:detail               C    L     404     404     404     OK      404     404     404     OK      404     404
-cases:detail               X    L     OK      404     OK      404     404     404     OK      OK      404     404
-cases:detail               R    L     404     OK      OK      404     OK      404     OK      OK      404     404
-cases:detail               K    L     OK      404     OK      404     OK      OK      OK      OK      404     404
+cases:detail               A    L     OK      404     OK      404     OK      404     OK      OK      404     404     404
+cases:detail               B    L     404     OK      OK      404     OK      404     OK      OK      404     404     404
+cases:detail               C    L     404     404     404     OK      OK      404     404     OK      404     404     404
+cases:detail               X    L     OK      404     OK      404     OK      404     OK      OK      404     404     404
+cases:detail               R    L     404     OK      OK      404     OK      404     OK      OK      404     404     404
+cases:detail               K    L     OK      404     OK      404     OK      OK      OK      OK      404     404     404
 # editing the basic record: only a case-writer (村/镇街) of the tier holding the case; others who see it 403
-cases:edit                 A    L     OK      404     403     404     404     404     403     403     404     404
-cases:edit                 B    L     404     OK      403     404     404     404     403     403     404     404
-cases:edit                 C    L     404     404     404     403     404     404     404     403     404     404
-cases:edit                 X    L     403     404     OK      404     404     404     403     403     404     404
-cases:edit                 R    L     404     403     OK      404     403     404     403     403     404     404
-cases:edit                 K    L     403     404     403     404     403     403     403     403     404     404
+cases:edit                 A    L     OK      404     403     404     403     404     403     403     404     404     404
+cases:edit                 B    L     404     OK      403     404     403     404     403     403     404     404     404
+cases:edit                 C    L     404     404     404     403     403     404     404     403     404     404     404
+cases:edit                 X    L     403     404     OK      404     403     404     403     403     404     404     404
+cases:edit                 R    L     404     403     OK      404     403     404     403     403     404     404     404
+cases:edit                 K    L     403     404     403     404     403     403     403     403     404     404     404
 # an action: only the current holder / receiver (A,B,C start; X assign; R accept; K resolve)
-cases:act                  A    L     OK      404     403     404     404     404     403     403     404     404
-cases:act                  B    L     404     OK      403     404     404     404     403     403     404     404
-cases:act                  C    L     404     404     404     403     404     404     404     403     404     404
-cases:act                  X    L     403     404     OK      404     404     404     403     403     404     404
-cases:act                  R    L     404     403     403     404     OK      404     403     403     404     404
-cases:act                  K    L     403     404     403     404     OK      OK      403     403     404     404
+cases:act                  A    L     OK      404     403     404     403     404     403     403     404     404     404
+cases:act                  B    L     404     OK      403     404     403     404     403     403     404     404     404
+cases:act                  C    L     404     404     404     403     403     404     404     403     404     404     404
+cases:act                  X    L     403     404     OK      404     403     404     403     403     404     404     404
+cases:act                  R    L     404     403     403     404     OK      404     403     403     404     404     404
+cases:act                  K    L     403     404     403     404     OK      403     403     403     404     404     404
 # full ID number / phone: writers, the county centre, the holding unit; 纪委 and 督导组 read masked (403)
-cases:pii_reveal           A    L     OK      404     OK      404     404     404     403     403     404     404
-cases:pii_reveal           B    L     404     OK      OK      404     404     404     403     403     404     404
-cases:pii_reveal           C    L     404     404     404     OK      404     404     404     403     404     404
-cases:pii_reveal           X    L     OK      404     OK      404     404     404     403     403     404     404
-cases:pii_reveal           R    L     404     OK      OK      404     OK      404     403     403     404     404
-cases:pii_reveal           K    L     OK      404     OK      404     OK      OK      403     403     404     404
-cases:pii_reveal           A×C  L     404     404     404     404     404     404     404     404     404     404
-cases:attachment_upload    A    L     OK      404     OK      404     404     404     403     403     404     404
-cases:attachment_upload    B    L     404     OK      OK      404     404     404     403     403     404     404
-cases:attachment_upload    C    L     404     404     404     OK      404     404     404     403     404     404
-cases:attachment_upload    X    L     OK      404     OK      404     404     404     403     403     404     404
-cases:attachment_upload    R    L     404     OK      OK      404     OK      404     403     403     404     404
-cases:attachment_upload    K    L     OK      404     OK      404     OK      OK      403     403     404     404
-cases:attachment_file      A    L     OK/405  404/405 OK/405  404/405 404/405 404/405 OK/405  OK/405  404/405 404/405
-cases:attachment_file      B    L     404/405 OK/405  OK/405  404/405 404/405 404/405 OK/405  OK/405  404/405 404/405
-cases:attachment_file      C    L     404/405 404/405 404/405 OK/405  404/405 404/405 404/405 OK/405  404/405 404/405
-cases:attachment_file      X    L     OK/405  404/405 OK/405  404/405 404/405 404/405 OK/405  OK/405  404/405 404/405
-cases:attachment_file      R    L     404/405 OK/405  OK/405  404/405 OK/405  404/405 OK/405  OK/405  404/405 404/405
-cases:attachment_file      K    L     OK/405  404/405 OK/405  404/405 OK/405  OK/405  OK/405  OK/405  404/405 404/405
-cases:attachment_file      A×C  L     404/405 404/405 404/405 404/405 404/405 404/405 404/405 404/405 404/405 404/405
-# meetings: visible to users whose division contains the meeting's; written by its own tier's roles of that division
-meetings:list              -    L     OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405
-meetings:open              -    L     OK      OK      OK      OK      OK      403     403     403     403     403
-meetings:compliance        -    L     OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  403/405 403/405
-meetings:detail            A    L     OK/405  404/405 OK/405  404/405 OK/405  OK/405  OK/405  OK/405  404/405 404/405
-meetings:detail            B    L     404/405 OK/405  OK/405  404/405 OK/405  OK/405  OK/405  OK/405  404/405 404/405
-meetings:detail            X    L     404/405 404/405 OK/405  404/405 OK/405  OK/405  OK/405  OK/405  404/405 404/405
-meetings:detail            Y    L     404/405 404/405 404/405 OK/405  OK/405  OK/405  404/405 OK/405  404/405 404/405
-meetings:detail            K    L     404/405 404/405 404/405 404/405 OK/405  OK/405  404/405 OK/405  404/405 404/405
-meetings:minutes           A    L     OK/405  404/405 OK/405  404/405 OK/405  OK/405  OK/405  OK/405  404/405 404/405
-meetings:minutes           B    L     404/405 OK/405  OK/405  404/405 OK/405  OK/405  OK/405  OK/405  404/405 404/405
-meetings:minutes           X    L     404/405 404/405 OK/405  404/405 OK/405  OK/405  OK/405  OK/405  404/405 404/405
-meetings:minutes           Y    L     404/405 404/405 404/405 OK/405  OK/405  OK/405  404/405 OK/405  404/405 404/405
-meetings:minutes           K    L     404/405 404/405 404/405 404/405 OK/405  OK/405  404/405 OK/405  404/405 404/405
-meetings:minutes_docx      A    L     OK/405  404/405 OK/405  404/405 OK/405  OK/405  OK/405  OK/405  404/405 404/405
-meetings:minutes_docx      B    L     404/405 OK/405  OK/405  404/405 OK/405  OK/405  OK/405  OK/405  404/405 404/405
-meetings:minutes_docx      X    L     404/405 404/405 OK/405  404/405 OK/405  OK/405  OK/405  OK/405  404/405 404/405
-meetings:minutes_docx      Y    L     404/405 404/405 404/405 OK/405  OK/405  OK/405  404/405 OK/405  404/405 404/405
-meetings:minutes_docx      K    L     404/405 404/405 404/405 404/405 OK/405  OK/405  404/405 OK/405  404/405 404/405
-meetings:edit              A    L     405/OK  405/404 405/403 405/404 405/403 405/403 405/403 405/403 405/404 405/404
-meetings:edit              B    L     405/404 405/OK  405/403 405/404 405/403 405/403 405/403 405/403 405/404 405/404
-meetings:edit              X    L     405/404 405/404 405/OK  405/404 405/403 405/403 405/403 405/403 405/404 405/404
-meetings:edit              Y    L     405/404 405/404 405/404 405/OK  405/403 405/403 405/404 405/403 405/404 405/404
-meetings:edit              K    L     405/404 405/404 405/404 405/404 405/OK  405/403 405/404 405/403 405/404 405/404
-meetings:attendance_add    A    L     405/OK  405/404 405/403 405/404 405/403 405/403 405/403 405/403 405/404 405/404
-meetings:attendance_add    B    L     405/404 405/OK  405/403 405/404 405/403 405/403 405/403 405/403 405/404 405/404
-meetings:attendance_add    X    L     405/404 405/404 405/OK  405/404 405/403 405/403 405/403 405/403 405/404 405/404
-meetings:attendance_add    Y    L     405/404 405/404 405/404 405/OK  405/403 405/403 405/404 405/403 405/404 405/404
-meetings:attendance_add    K    L     405/404 405/404 405/404 405/404 405/OK  405/403 405/404 405/403 405/404 405/404
-meetings:attendance_remove A    L     405/OK  405/404 405/403 405/404 405/403 405/403 405/403 405/403 405/404 405/404
-meetings:attendance_remove B    L     405/404 405/OK  405/403 405/404 405/403 405/403 405/403 405/403 405/404 405/404
-meetings:attendance_remove X    L     405/404 405/404 405/OK  405/404 405/403 405/403 405/403 405/403 405/404 405/404
-meetings:attendance_remove Y    L     405/404 405/404 405/404 405/OK  405/403 405/403 405/404 405/403 405/404 405/404
-meetings:attendance_remove K    L     405/404 405/404 405/404 405/404 405/OK  405/403 405/404 405/403 405/404 405/404
-meetings:review            A    L     405/OK  405/404 405/403 405/404 405/403 405/403 405/403 405/403 405/404 405/404
-meetings:review            B    L     405/404 405/OK  405/403 405/404 405/403 405/403 405/403 405/403 405/404 405/404
-meetings:review            X    L     405/404 405/404 405/OK  405/404 405/403 405/403 405/403 405/403 405/404 405/404
-meetings:review            Y    L     405/404 405/404 405/404 405/OK  405/403 405/403 405/404 405/403 405/404 405/404
-meetings:review            K    L     405/404 405/404 405/404 405/404 405/OK  405/403 405/404 405/403 405/404 405/404
-meetings:review            A×C  L     405/404 405/404 405/403 405/404 405/403 405/403 405/403 405/403 405/404 405/404
-meetings:override          A    L     405/OK  405/404 405/403 405/404 405/403 405/403 405/403 405/403 405/404 405/404
-meetings:override          B    L     405/404 405/OK  405/403 405/404 405/403 405/403 405/403 405/403 405/404 405/404
-meetings:override          X    L     405/404 405/404 405/OK  405/404 405/403 405/403 405/403 405/403 405/404 405/404
-meetings:override          Y    L     405/404 405/404 405/404 405/OK  405/403 405/403 405/404 405/403 405/404 405/404
-meetings:override          K    L     405/404 405/404 405/404 405/404 405/OK  405/403 405/404 405/403 405/404 405/404
-meetings:override          A×C  L     405/404 405/404 405/403 405/404 405/403 405/403 405/403 405/403 405/404 405/404
-meetings:close             A    L     405/OK  405/404 405/403 405/404 405/403 405/403 405/403 405/403 405/404 405/404
-meetings:close             B    L     405/404 405/OK  405/403 405/404 405/403 405/403 405/403 405/403 405/404 405/404
-meetings:close             X    L     405/404 405/404 405/OK  405/404 405/403 405/403 405/403 405/403 405/404 405/404
-meetings:close             Y    L     405/404 405/404 405/404 405/OK  405/403 405/403 405/404 405/403 405/404 405/404
-meetings:close             K    L     405/404 405/404 405/404 405/404 405/OK  405/403 405/404 405/403 405/404 405/404
+cases:pii_reveal           A    L     OK      404     OK      404     OK      404     403     403     404     404     404
+cases:pii_reveal           B    L     404     OK      OK      404     OK      404     403     403     404     404     404
+cases:pii_reveal           C    L     404     404     404     OK      OK      404     404     403     404     404     404
+cases:pii_reveal           X    L     OK      404     OK      404     OK      404     403     403     404     404     404
+cases:pii_reveal           R    L     404     OK      OK      404     OK      404     403     403     404     404     404
+cases:pii_reveal           K    L     OK      404     OK      404     OK      OK      403     403     404     404     404
+cases:pii_reveal           A×C  L     404     404     404     404     404     404     404     404     404     404     404
+cases:attachment_upload    A    L     OK      404     OK      404     403     404     403     403     404     404     404
+cases:attachment_upload    B    L     404     OK      OK      404     403     404     403     403     404     404     404
+cases:attachment_upload    C    L     404     404     404     OK      403     404     404     403     404     404     404
+cases:attachment_upload    X    L     OK      404     OK      404     403     404     403     403     404     404     404
+cases:attachment_upload    R    L     404     OK      OK      404     403     404     403     403     404     404     404
+cases:attachment_upload    K    L     OK      404     OK      404     OK      OK      403     403     404     404     404
+# attachments (often ID-card scans) follow the reveal (issue 8 #8): 纪委 and 督导组 see the case but get 403
+cases:attachment_file      A    L     OK/405  404/405 OK/405  404/405 OK/405  404/405 403/405 403/405 404/405 404/405 404/405
+cases:attachment_file      B    L     404/405 OK/405  OK/405  404/405 OK/405  404/405 403/405 403/405 404/405 404/405 404/405
+cases:attachment_file      C    L     404/405 404/405 404/405 OK/405  OK/405  404/405 404/405 403/405 404/405 404/405 404/405
+cases:attachment_file      X    L     OK/405  404/405 OK/405  404/405 OK/405  404/405 403/405 403/405 404/405 404/405 404/405
+cases:attachment_file      R    L     404/405 OK/405  OK/405  404/405 OK/405  404/405 403/405 403/405 404/405 404/405 404/405
+cases:attachment_file      K    L     OK/405  404/405 OK/405  404/405 OK/405  OK/405  403/405 403/405 404/405 404/405 404/405
+cases:attachment_file      A×C  L     404/405 404/405 404/405 404/405 404/405 404/405 404/405 404/405 404/405 404/405 404/405
+# meetings: visible to users whose division contains the meeting's; written by its own tier's roles of that division.
+# A unit opens only the meetings about the cases it holds or is assigned (issue 8 #7): the county's meeting K, which
+# reviewed case K, transferred to it; 404 on every other meeting, 403 on K's writes
+meetings:list              -    L     OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405
+meetings:open              -    L     OK      OK      OK      OK      OK      403     403     403     403     403     403
+meetings:compliance        -    L     OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  403/405 403/405 403/405
+meetings:detail            A    L     OK/405  404/405 OK/405  404/405 OK/405  404/405 OK/405  OK/405  404/405 404/405 404/405
+meetings:detail            B    L     404/405 OK/405  OK/405  404/405 OK/405  404/405 OK/405  OK/405  404/405 404/405 404/405
+meetings:detail            X    L     404/405 404/405 OK/405  404/405 OK/405  404/405 OK/405  OK/405  404/405 404/405 404/405
+meetings:detail            Y    L     404/405 404/405 404/405 OK/405  OK/405  404/405 404/405 OK/405  404/405 404/405 404/405
+meetings:detail            K    L     404/405 404/405 404/405 404/405 OK/405  OK/405  404/405 OK/405  404/405 404/405 404/405
+meetings:minutes           A    L     OK/405  404/405 OK/405  404/405 OK/405  404/405 OK/405  OK/405  404/405 404/405 404/405
+meetings:minutes           B    L     404/405 OK/405  OK/405  404/405 OK/405  404/405 OK/405  OK/405  404/405 404/405 404/405
+meetings:minutes           X    L     404/405 404/405 OK/405  404/405 OK/405  404/405 OK/405  OK/405  404/405 404/405 404/405
+meetings:minutes           Y    L     404/405 404/405 404/405 OK/405  OK/405  404/405 404/405 OK/405  404/405 404/405 404/405
+meetings:minutes           K    L     404/405 404/405 404/405 404/405 OK/405  OK/405  404/405 OK/405  404/405 404/405 404/405
+meetings:minutes_docx      A    L     OK/405  404/405 OK/405  404/405 OK/405  404/405 OK/405  OK/405  404/405 404/405 404/405
+meetings:minutes_docx      B    L     404/405 OK/405  OK/405  404/405 OK/405  404/405 OK/405  OK/405  404/405 404/405 404/405
+meetings:minutes_docx      X    L     404/405 404/405 OK/405  404/405 OK/405  404/405 OK/405  OK/405  404/405 404/405 404/405
+meetings:minutes_docx      Y    L     404/405 404/405 404/405 OK/405  OK/405  404/405 404/405 OK/405  404/405 404/405 404/405
+meetings:minutes_docx      K    L     404/405 404/405 404/405 404/405 OK/405  OK/405  404/405 OK/405  404/405 404/405 404/405
+meetings:sign_sheet        A    L     OK/405  404/405 OK/405  404/405 OK/405  404/405 OK/405  OK/405  404/405 404/405 404/405
+meetings:sign_sheet        B    L     404/405 OK/405  OK/405  404/405 OK/405  404/405 OK/405  OK/405  404/405 404/405 404/405
+meetings:sign_sheet        X    L     404/405 404/405 OK/405  404/405 OK/405  404/405 OK/405  OK/405  404/405 404/405 404/405
+meetings:sign_sheet        Y    L     404/405 404/405 404/405 OK/405  OK/405  404/405 404/405 OK/405  404/405 404/405 404/405
+meetings:sign_sheet        K    L     404/405 404/405 404/405 404/405 OK/405  OK/405  404/405 OK/405  404/405 404/405 404/405
+meetings:edit              A    L     405/OK  405/404 405/403 405/404 405/403 405/404 405/403 405/403 405/404 405/404 405/404
+meetings:edit              B    L     405/404 405/OK  405/403 405/404 405/403 405/404 405/403 405/403 405/404 405/404 405/404
+meetings:edit              X    L     405/404 405/404 405/OK  405/404 405/403 405/404 405/403 405/403 405/404 405/404 405/404
+meetings:edit              Y    L     405/404 405/404 405/404 405/OK  405/403 405/404 405/404 405/403 405/404 405/404 405/404
+meetings:edit              K    L     405/404 405/404 405/404 405/404 405/OK  405/403 405/404 405/403 405/404 405/404 405/404
+meetings:attendance_add    A    L     405/OK  405/404 405/403 405/404 405/403 405/404 405/403 405/403 405/404 405/404 405/404
+meetings:attendance_add    B    L     405/404 405/OK  405/403 405/404 405/403 405/404 405/403 405/403 405/404 405/404 405/404
+meetings:attendance_add    X    L     405/404 405/404 405/OK  405/404 405/403 405/404 405/403 405/403 405/404 405/404 405/404
+meetings:attendance_add    Y    L     405/404 405/404 405/404 405/OK  405/403 405/404 405/404 405/403 405/404 405/404 405/404
+meetings:attendance_add    K    L     405/404 405/404 405/404 405/404 405/OK  405/403 405/404 405/403 405/404 405/404 405/404
+meetings:attendance_remove A    L     405/OK  405/404 405/403 405/404 405/403 405/404 405/403 405/403 405/404 405/404 405/404
+meetings:attendance_remove B    L     405/404 405/OK  405/403 405/404 405/403 405/404 405/403 405/403 405/404 405/404 405/404
+meetings:attendance_remove X    L     405/404 405/404 405/OK  405/404 405/403 405/404 405/403 405/403 405/404 405/404 405/404
+meetings:attendance_remove Y    L     405/404 405/404 405/404 405/OK  405/403 405/404 405/404 405/403 405/404 405/404 405/404
+meetings:attendance_remove K    L     405/404 405/404 405/404 405/404 405/OK  405/403 405/404 405/403 405/404 405/404 405/404
+meetings:review            A    L     405/OK  405/404 405/403 405/404 405/403 405/404 405/403 405/403 405/404 405/404 405/404
+meetings:review            B    L     405/404 405/OK  405/403 405/404 405/403 405/404 405/403 405/403 405/404 405/404 405/404
+meetings:review            X    L     405/404 405/404 405/OK  405/404 405/403 405/404 405/403 405/403 405/404 405/404 405/404
+meetings:review            Y    L     405/404 405/404 405/404 405/OK  405/403 405/404 405/404 405/403 405/404 405/404 405/404
+meetings:review            K    L     405/404 405/404 405/404 405/404 405/OK  405/403 405/404 405/403 405/404 405/404 405/404
+meetings:review            A×C  L     405/404 405/404 405/403 405/404 405/403 405/404 405/403 405/403 405/404 405/404 405/404
+meetings:override          A    L     405/OK  405/404 405/403 405/404 405/403 405/404 405/403 405/403 405/404 405/404 405/404
+meetings:override          B    L     405/404 405/OK  405/403 405/404 405/403 405/404 405/403 405/403 405/404 405/404 405/404
+meetings:override          X    L     405/404 405/404 405/OK  405/404 405/403 405/404 405/403 405/403 405/404 405/404 405/404
+meetings:override          Y    L     405/404 405/404 405/404 405/OK  405/403 405/404 405/404 405/403 405/404 405/404 405/404
+meetings:override          K    L     405/404 405/404 405/404 405/404 405/OK  405/403 405/404 405/403 405/404 405/404 405/404
+meetings:override          A×C  L     405/404 405/404 405/403 405/404 405/403 405/404 405/403 405/403 405/404 405/404 405/404
+meetings:close             A    L     405/OK  405/404 405/403 405/404 405/403 405/404 405/403 405/403 405/404 405/404 405/404
+meetings:close             B    L     405/404 405/OK  405/403 405/404 405/403 405/404 405/403 405/403 405/404 405/404 405/404
+meetings:close             X    L     405/404 405/404 405/OK  405/404 405/403 405/404 405/403 405/403 405/404 405/404 405/404
+meetings:close             Y    L     405/404 405/404 405/404 405/OK  405/403 405/404 405/404 405/403 405/404 405/404 405/404
+meetings:close             K    L     405/404 405/404 405/404 405/404 405/OK  405/403 405/404 405/403 405/404 405/404 405/404
 # warnings and supervision
-warnings:list              -    L     OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  403/405 403/405
-supervision:list           -    L     403     403     403     403     403     403     OK      403     403     403
-supervision:close          A    L     405/403 405/403 405/403 405/403 405/403 405/403 405/OK  405/403 405/403 405/403
-supervision:close          C    L     405/403 405/403 405/403 405/403 405/403 405/403 405/404 405/403 405/403 405/403
+warnings:list              -    L     OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  403/405 403/405 403/405
+# 收到的预警: delivered to the town leaders and the county centre; only the recipient signs and answers
+warnings:inbox             -    L     403/405 403/405 OK/405  OK/405  OK/405  403/405 403/405 403/405 403/405 403/405 403/405
+warnings:sign              W    L     405/403 405/404 405/403 405/404 405/OK  405/404 405/403 405/403 405/404 405/404 405/404
+warnings:answer            W    L     405/403 405/404 405/403 405/404 405/OK  405/404 405/403 405/403 405/404 405/404 405/404
+supervision:list           -    L     403     403     403     403     403     403     OK      403     403     403     403
+supervision:close          A    L     405/403 405/403 405/403 405/403 405/403 405/403 405/OK  405/403 405/403 405/403 405/403
+supervision:close          C    L     405/403 405/403 405/403 405/403 405/403 405/403 405/404 405/403 405/403 405/403 405/403
 # K: the county 纪委's own supervision of a county case (from village A) — a town 纪委 may not close it (BUG-1, fixed)
-supervision:close          K    L     405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403
-# account and audit: every signed-in user manages their own password and second factor; administrators lift
-# lockouts; auditors alone read the audit log
-account:password_change    -    L     OK      OK      OK      OK      OK      OK      OK      OK      OK      OK
-account:otp_setup          -    L     OK      OK      OK      OK      OK      OK      OK      OK      OK      OK
-account:otp_verify         -    L     OK      OK      OK      OK      OK      OK      OK      OK      OK      OK
-account:security           -    L     403     403     403     403     403     403     403     403     OK      403
-account:unlock             -    L     405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/OK  405/403
-account:reset_2fa          -    L     405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/OK  405/403
-audit:list                 -    L     403/405 403/405 403/405 403/405 403/405 403/405 403/405 403/405 403/405 OK/405
-audit:export               -    L     403/405 403/405 403/405 403/405 403/405 403/405 403/405 403/405 403/405 OK/405
+supervision:close          K    L     405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403
+# account and audit: every signed-in user manages their own password and second factor; the 安全管理员 (not the
+# administrator, issue 8 #3) lifts lockouts, resets and issues 2FA enrolment codes and decides role grants (GET is the
+# confirmation page; POST without data approves, or asks for the refusal's reason); auditors alone read the audit log
+account:password_change    -    L     OK      OK      OK      OK      OK      OK      OK      OK      OK      OK      OK
+account:otp_setup          -    L     OK      OK      OK      OK      OK      OK      OK      OK      OK      OK      OK
+account:otp_verify         -    L     OK      OK      OK      OK      OK      OK      OK      OK      OK      OK      OK
+account:security           -    L     403     403     403     403     403     403     403     403     403     403     OK
+account:unlock             -    L     405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/OK
+account:reset_2fa          -    L     405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/OK
+account:issue_code         -    L     405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/OK
+account:grant_approve      P    L     403     403     403     403     403     403     403     403     403     403     OK
+account:grant_refuse       P    L     403     403     403     403     403     403     403     403     403     403     OK
+audit:list                 -    L     403/405 403/405 403/405 403/405 403/405 403/405 403/405 403/405 403/405 OK/405  403/405
+audit:export               -    L     403/405 403/405 403/405 403/405 403/405 403/405 403/405 403/405 403/405 OK/405  403/405
+# 待办: everyone signed in has one (empty for those who see no case); an item opens only for its recipient
+notify:inbox               -    L     OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405
+notify:read_all            -    L     405/OK  405/OK  405/OK  405/OK  405/OK  405/OK  405/OK  405/OK  405/OK  405/OK  405/OK
+notify:open                N    L     404/405 404/405 404/405 404/405 OK/405  404/405 404/405 404/405 404/405 404/405 404/405
 """
 
 CLASSES = {"OK", "403", "404", "405", "L"}

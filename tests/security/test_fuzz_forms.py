@@ -98,7 +98,7 @@ def test_case_list_filters(client, town_x, make_case, secretary_a):
     @FUZZ
     @given(payloads(names))
     def run(params):
-        params = {k: v.replace("\x00", "") for k, v in params.items()}
+        params = {k.replace("\x00", ""): v.replace("\x00", "") for k, v in params.items()}  # NUL: test_nul_bytes.py
         assert client.get(url, params).status_code == 200, params
 
     run()

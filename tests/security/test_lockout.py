@@ -1,4 +1,4 @@
-"""Five wrong passwords lock a user name for 30 minutes (django-axes); only an administrator may lift it early."""
+"""Five wrong passwords lock a user name for 30 minutes (django-axes); only a 安全管理员 may lift it early."""
 
 import datetime
 
@@ -78,13 +78,13 @@ def test_success_resets_the_count(client, secretary_a):
         assert login(client, "sec_a", "Wrong-passw0rd").status_code == 200
 
 
-# --- Unlock by an administrator -----------------------------------------------------------------------------------
+# --- Unlock by the 安全管理员 (三员: not the administrator) -----------------------------------------------------------
 
 
-def test_administrator_sees_locked_usernames_and_unlocks_with_an_audit_row(client, secretary_a, sysadmin):
+def test_security_admin_sees_locked_usernames_and_unlocks_with_an_audit_row(client, secretary_a, security_admin):
     fail_five_times(client)
     admin_client = client_class_for(client)
-    admin_client.force_login(sysadmin)
+    admin_client.force_login(security_admin)
     page = admin_client.get(reverse("account:security"))
     assert page.status_code == 200
     assert "sec_a" in page.content.decode()
@@ -93,7 +93,7 @@ def test_administrator_sees_locked_usernames_and_unlocks_with_an_audit_row(clien
     assert response.status_code == 302
     assert not AccessAttempt.objects.filter(username="sec_a").exists()
     [row] = AuditEntry.objects.filter(action=Action.UNLOCK)
-    assert (row.username, row.object_label, row.user_id) == ("sysadmin", "sec_a", sysadmin.pk)
+    assert (row.username, row.object_label, row.user_id) == ("anquan", "sec_a", security_admin.pk)
     assert row.object_id == str(secretary_a.pk)
 
     assert login(client, "sec_a", PASSWORD).status_code == 302
@@ -103,8 +103,8 @@ def client_class_for(client):
     return type(client)()
 
 
-@pytest.mark.parametrize("who", ["secretary_a", "auditor", "county_user"])
-def test_only_the_administrator_role_may_unlock(client, request, who, secretary_b):
+@pytest.mark.parametrize("who", ["secretary_a", "auditor", "county_user", "sysadmin"])
+def test_only_the_security_admin_role_may_unlock(client, request, who, secretary_b):
     fail_five_times(client, username="sec_b")
     user = request.getfixturevalue(who)
     other = client_class_for(client)
@@ -116,8 +116,8 @@ def test_only_the_administrator_role_may_unlock(client, request, who, secretary_
     assert not AuditEntry.objects.filter(action=Action.UNLOCK).exists()
 
 
-def test_unlock_is_post_only(client, sysadmin):
-    client.force_login(sysadmin)
+def test_unlock_is_post_only(client, security_admin):
+    client.force_login(security_admin)
     assert client.get(reverse("account:unlock")).status_code == 405
 
 

@@ -126,7 +126,7 @@ def test_setting_a_password_anywhere_restarts_its_age(secretary_a):
 # --- Accounts set up by an administrator -----------------------------------------------------------------------------
 
 
-def test_account_created_in_the_admin_must_change_its_password(client, sysadmin):
+def test_account_created_in_the_admin_must_change_its_password(client, sysadmin, security_admin):
     sysadmin.is_staff = sysadmin.is_superuser = True
     sysadmin.save()
     client.force_login(sysadmin)
@@ -138,10 +138,16 @@ def test_account_created_in_the_admin_must_change_its_password(client, sysadmin)
     response = client.post(reverse("admin:org_membership_add"), {
         "user": new.pk, "division": VILLAGE_A, "role": Role.GRID_WORKER, "title": "网格员", "phone": ""})
     assert response.status_code == 302, response.content.decode()[:2000]
+    # A case role takes effect once a 安全管理员 approves it (三员, tests/security/test_three_duties.py).
+    approver = type(client)()
+    approver.force_login(security_admin)
+    grant = new.membership_requests.get()
+    assert approver.post(reverse("account:grant_approve", args=[grant.pk])).status_code == 302
     assert Membership.objects.get(user=new).must_change_password
 
     actions = list(AuditEntry.objects.filter(object_label="new_grid").order_by("id").values_list("action", "username"))
-    assert actions == [(Action.ACCOUNT_CHANGE, "sysadmin"), (Action.ROLE_CHANGE, "sysadmin")]
+    assert actions == [(Action.ACCOUNT_CHANGE, "sysadmin"), (Action.ROLE_CHANGE, "sysadmin"),
+                       (Action.ROLE_CHANGE, "anquan")]
 
     new_client = type(client)()
     new_client.post(reverse("login"), {"username": "new_grid", "password": "Chushi-mima-2026"})

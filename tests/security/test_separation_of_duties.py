@@ -1,5 +1,6 @@
 """Separation of duties (等保 8.1.4.2 访问控制 / 8.1.10 安全管理中心): administrators manage accounts and reference data
-but see no case content; auditors read the audit log and administer nothing; every role change is recorded."""
+but see no case content, and a case role they grant waits for a 安全管理员 (test_three_duties.py); auditors read the
+audit log and administer nothing; every role change is recorded."""
 
 import pytest
 from django.apps import apps
@@ -7,7 +8,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from audit.models import Action, AuditEntry, Outcome
-from org.models import Membership, Role
+from org.models import Membership, MembershipRequest, Role
 from tests.conftest import COUNTY, TOWN_X, VILLAGE_A
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +69,7 @@ def test_a_staff_account_cannot_be_given_the_auditor_or_a_case_role(admin_client
     assert response.status_code == 302
 
 
-def test_role_change_is_recorded_with_before_and_after(admin_client, make_user):
+def test_role_change_is_recorded_with_before_and_after(admin_client, make_user, security_admin):
     user = make_user(Role.GRID_WORKER, VILLAGE_A, username="wangge")
     m = user.membership
     response = admin_client.post(reverse("admin:org_membership_change", args=[m.pk]), {
@@ -78,7 +79,18 @@ def test_role_change_is_recorded_with_before_and_after(admin_client, make_user):
     assert row.username == "sysadmin" and row.object_label == "wangge"
     assert "网格员/调解员/信息员 → 综治办/司法所工作人员" in row.detail
     assert "刘山" in row.detail and "嘉祥街道" in row.detail
-    assert not Membership.objects.get(pk=m.pk).must_change_password  # a role change is not a new password
+    # A case role is a grant: pending until a 安全管理员 approves it (三员, test_three_duties.py).
+    assert "待安全管理员审批" in row.detail
+    assert Membership.objects.get(pk=m.pk).role == Role.GRID_WORKER
+    approver = type(admin_client)()
+    approver.force_login(security_admin)
+    grant = MembershipRequest.objects.get(user=user)
+    assert approver.post(reverse("account:grant_approve", args=[grant.pk])).status_code == 302
+    changed = Membership.objects.get(pk=m.pk)
+    assert (changed.role, changed.division_id, changed.title) == (Role.TOWN_STAFF, TOWN_X, "综治办")
+    assert not changed.must_change_password  # a role change is not a new password
+    approval = AuditEntry.objects.filter(action=Action.ROLE_CHANGE).order_by("-id").first()
+    assert approval.username == "anquan" and "网格员/调解员/信息员 → 综治办/司法所工作人员" in approval.detail
 
 
 def test_saving_without_changes_records_nothing(admin_client, make_user):

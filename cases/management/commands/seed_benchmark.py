@@ -3,14 +3,16 @@
     manage.py seed_benchmark [--cases 100000] [--seed 829] [--batch 5000] [--weeks 16]
 
 Every batch is one transaction: numbers reserved with one `reserve_numbers` call (per year), disputes, their 2–3
-parties and one "logged" timeline event per case inserted with `bulk_create`; then the timestamps that
+parties and one "logged" timeline event per case inserted with `bulk_create`; then the disputes' timestamps that
 `auto_now`/`auto_now_add` overwrote at insert are put back with one set-based UPDATE per chunk of rows
-(`WITH v(...) AS (VALUES ...) UPDATE ... FROM v`, valid on PostgreSQL and SQLite ≥ 3.33).
+(`WITH v(...) AS (VALUES ...) UPDATE ... FROM v`, valid on PostgreSQL and SQLite ≥ 3.33). Timeline events are dated
+at insert instead: the timeline refuses UPDATE on PostgreSQL (cases/migrations/0013).
 
 Not idempotent: every run adds `--cases` more disputes, so use a throwaway database. Requires `load_divisions`
 (and, for county cases held by a unit, `seed_reference`). All people are fictitious (cases.demo_data).
 """
 
+import contextlib
 import datetime
 import itertools
 import random
@@ -27,6 +29,8 @@ from cases.demo_data import ADDRESS_SUFFIX, RISK_WEIGHTS, SOURCE_WEIGHTS, TEMPLA
 from cases.management.commands.seed_demo import OUTCOMES
 from cases.models import OPEN_STATUSES, CaseEvent, Dispute, EventKind, Outcome, Party, Risk, Status, Tier
 from cases.services.numbering import reserve_numbers
+from core import crypto
+from core.fields import encrypted_fields, row_aad
 from org.jurisdiction import COUNTY_CODE, subtree_q
 from org.models import Division, Level, Unit
 
@@ -199,13 +203,20 @@ class Generator:
                     [(d.pk, at, updated) for d, (at, updated, _) in zip(disputes, stamps)])
         party_rows = [Party(dispute_id=d.pk, **p) for d, ps in zip(disputes, parties) for p in ps]
         Party.objects.bulk_create(party_rows)
+        # bulk_create stored field-bound ciphertexts (no primary key yet): bind them to their rows (docs/pii.md).
+        fields = encrypted_fields(Party)
+        set_columns(Party._meta.db_table, [f.column for f in fields],
+                    [(p.pk, *(crypto.encrypt_bound(v, aad=row_aad(Party, f.name, p.pk)) if (v := getattr(p, f.attname))
+                              else "" for f in fields)) for p in party_rows])
         events = [
             CaseEvent(dispute_id=d.pk, actor_id=self.creator.pk, kind=EventKind.LOGGED, new_value=Status.LOGGED.label,
                       note=f"（基准测试数据）登记于{vname}，当事人{len(ps)}人：" + "、".join(p["name"] for p in ps))
             for d, ps, (_, _, vname) in zip(disputes, parties, stamps)
         ]
-        CaseEvent.objects.bulk_create(events)
-        set_columns(CaseEvent._meta.db_table, ["at"], [(e.pk, at) for e, (at, _, _) in zip(events, stamps)])
+        for e, (at, _, _) in zip(events, stamps):
+            e.at = at
+        with given_timestamps(CaseEvent, "at"):  # the timeline refuses UPDATE (PostgreSQL): dated at insert
+            CaseEvent.objects.bulk_create(events)
         return {"disputes": n, "parties": len(party_rows), "events": len(events)}
 
     def numbers(self, created):
@@ -214,6 +225,17 @@ class Generator:
         for year, group in itertools.groupby(created, key=lambda at: timezone.localtime(at).year):
             numbers += reserve_numbers(year, len(list(group)))
         return numbers
+
+
+@contextlib.contextmanager
+def given_timestamps(model, name):
+    """`bulk_create` keeps the values given for the `auto_now_add` field `name` (instead of stamping now)."""
+    field = model._meta.get_field(name)
+    field.auto_now_add = False
+    try:
+        yield
+    finally:
+        field.auto_now_add = True
 
 
 def set_columns(table: str, columns: list[str], rows: list[tuple]) -> None:
@@ -230,7 +252,8 @@ def set_columns(table: str, columns: list[str], rows: list[tuple]) -> None:
     names = ", ".join(["pk", *(f"c{i}" for i in range(len(columns)))])
     sets = ", ".join(f"{qn(col)} = v.c{i}" for i, col in enumerate(columns))
     placeholder = "(" + ", ".join(["%s"] * width) + ")"
-    adapt = connection.ops.adapt_datetimefield_value
+    def adapt(value):
+        return connection.ops.adapt_datetimefield_value(value) if isinstance(value, datetime.datetime) else value
     with connection.cursor() as cursor:
         for lo in range(0, len(rows), chunk):
             part = rows[lo : lo + chunk]

@@ -32,6 +32,7 @@ class Command(BaseCommand):
             ("逾期（红牌）", report.overdue),
             ("开启纪委督办", report.supervisions_opened),
             ("督办逾期、提级到县", report.escalated),
+            ("预警回复逾期", report.warnings_overdue),
         ]
         for label, numbers in lines:
             if numbers:

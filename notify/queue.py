@@ -1,0 +1,240 @@
+"""What is in whose queue for one case, derived from the case records, and kept in step with the notifications.
+
+Each *source* looks at one kind of work on the case (a referral waiting for 签收, an open supervision, a 四定 due
+soon …) and names the items and their recipients. `sync_case` runs after every recorded change of the case, in its
+transaction: it creates the notifications that are missing and marks done those whose work has gone. So every
+queue item has exactly one open notification per recipient, and finishing the work clears it. Add a source to
+`SOURCES` for a new kind of work.
+"""
+
+import functools
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.models import (
+    OPEN_STATUSES,
+    Assignment,
+    Referral,
+    ReferralKind,
+    ReferralStatus,
+    Supervision,
+    SupervisionStatus,
+    Tier,
+)
+from core.clocks import SOON_DAYS, days_left
+from org.jurisdiction import COUNTY_CODE
+from org.models import TOWN_ROLES, VILLAGE_ROLES, Membership, Role
+
+from .models import Notification, NotificationKind
+
+
+@dataclass(frozen=True)
+class Item:
+    kind: str
+    key: str
+    text: str
+    recipients: frozenset  # user ids
+
+
+class Facts:
+    """The case's records the sources read, each loaded once per sync (a handful of queries whatever the case)."""
+
+    def __init__(self, case):
+        self.case = case
+        self._people = {}
+
+    @functools.cached_property
+    def referrals(self):
+        return list(Referral.objects.filter(dispute=self.case).select_related("from_division", "to_division",
+                                                                               "to_unit").order_by("created_at", "id"))
+
+    @functools.cached_property
+    def assignment(self):
+        return Assignment.objects.filter(dispute=self.case, active=True).first()
+
+    @functools.cached_property
+    def open_supervisions(self):
+        return list(Supervision.objects.filter(dispute=self.case, status=SupervisionStatus.OPEN))
+
+    @functools.cached_property
+    def open_warnings(self):
+        return list(self.case.warnings.filter(status="open"))
+
+    @functools.cached_property
+    def pending_extensions(self):
+        return list(self.case.extensions.filter(status="pending"))
+
+    def members(self, division_code, roles) -> frozenset:
+        key = (division_code, frozenset(roles))
+        if key not in self._people:
+            self._people[key] = frozenset(Membership.objects.filter(division_id=division_code, role__in=roles)
+                                          .values_list("user_id", flat=True))
+        return self._people[key]
+
+    def unit_staff(self, unit_id) -> frozenset:
+        key = ("unit", unit_id)
+        if key not in self._people:
+            self._people[key] = frozenset(Membership.objects.filter(unit_id=unit_id, role=Role.UNIT_STAFF)
+                                          .values_list("user_id", flat=True))
+        return self._people[key]
+
+    def holders(self) -> frozenset:
+        """The people of the tier holding the case (and of the unit it was moved to)."""
+        case = self.case
+        division = COUNTY_CODE if case.tier == Tier.COUNTY else case.holder_division_id
+        people = self.members(division, tier_roles(case.tier))
+        return people | self.unit_staff(case.holder_unit_id) if case.holder_unit_id else people
+
+    def assignees(self) -> frozenset:
+        a = self.assignment
+        return frozenset({a.lead_leader_id, a.responsible_person_id}) if a else frozenset()
+
+
+def tier_roles(tier) -> frozenset:
+    return {Tier.VILLAGE: VILLAGE_ROLES, Tier.TOWN: TOWN_ROLES, Tier.COUNTY: frozenset({Role.COUNTY_CENTRE})}[tier]
+
+
+# --- sources: (facts) -> items -------------------------------------------------------------------------------------
+
+
+def referrals(f):
+    """A referral waiting for 签收; the last one sent back, until the tier it came from acts again."""
+    case = f.case
+    hops = [r for r in f.referrals if r.kind == ReferralKind.REFER]
+    for r in hops:
+        if r.status == ReferralStatus.PENDING:
+            yield Item(NotificationKind.REFERRAL, f"referral:{r.pk}",
+                       f"{case.number} 待签收：{r.from_division.short_name} → {r.to_division.short_name}，{case.title}",
+                       f.members(r.to_division_id, tier_roles(r.to_tier)))
+    last = hops[-1] if hops else None
+    if last is None or last.status != ReferralStatus.RETURNED or case.status not in OPEN_STATUSES:
+        return
+    if case.events.filter(at__gt=last.decided_at, actor__membership__division_id=last.from_division_id).exists():
+        return
+    yield Item(NotificationKind.RETURNED, f"returned:{last.pk}", f"{case.number} 被退回：{last.decision_note[:80]}",
+               f.members(last.from_division_id, tier_roles(last.from_tier)))
+
+
+def transfers(f):
+    """A unit's 新移交 waiting for its 签收; a feedback waiting for the transferring tier's 审核; a transfer the unit
+    sent back, until the tier re-routes the case."""
+    case = f.case
+    rows = [r for r in f.referrals if r.kind == ReferralKind.TRANSFER]
+    for r in rows:
+        if r.ended_at is None and r.status == ReferralStatus.PENDING:
+            by = f"，请在{timezone.localtime(r.sign_by):%m月%d日%H:%M}前签收" if r.sign_by else ""
+            yield Item(NotificationKind.TRANSFER, f"transfer:{r.pk}", f"{case.number} 新移交{by}：{case.title}",
+                       f.unit_staff(r.to_unit_id))
+        if r.awaiting_review:
+            yield Item(NotificationKind.FEEDBACK, f"feedback:{r.pk}:{r.feedback_at:%Y%m%d%H%M%S}",
+                       f"{case.number} {r.to_unit}已提交办理反馈，待审核：{case.title}",
+                       f.members(r.from_division_id, tier_roles(r.from_tier)))
+    last = rows[-1] if rows else None
+    if (last is not None and last.status == ReferralStatus.RETURNED and case.holder_unit_id is None
+            and case.status in OPEN_STATUSES):
+        yield Item(NotificationKind.TRANSFER_RETURNED, f"transfer_returned:{last.pk}",
+                   f"{case.number} {last.to_unit}退回移交，请另行交办：{last.decision_note[:60]}",
+                   f.members(last.from_division_id, tier_roles(last.from_tier)))
+
+
+def supervisions(f):
+    """An open 督办: the holders and the 四定's people must finish by its deadline; the supervising 纪委 follows it."""
+    for s in f.open_supervisions:
+        yield Item(NotificationKind.SUPERVISION, f"supervision:{s.pk}",
+                   f"{f.case.number} 已被纪委督办，须在{timezone.localtime(s.due_at):%m月%d日}前办结：{f.case.title}",
+                   f.holders() | f.assignees() | f.members(s.division_id, frozenset({Role.DISCIPLINE})))
+
+
+def assignments_due(f):
+    """My 四定 due within SOON_DAYS days, or overdue, while the case is open."""
+    a, case = f.assignment, f.case
+    if a is None or case.status not in OPEN_STATUSES:
+        return
+    days = days_left(a.deadline)
+    if days > SOON_DAYS:
+        return
+    if days < 0:
+        yield Item(NotificationKind.ASSIGNMENT_OVERDUE, f"assignment:{a.pk}:overdue",
+                   f"{case.number} 包案已超期{-days}天：{case.title}", f.assignees())
+    else:
+        when = "今日到期" if days == 0 else f"剩{days}天"
+        yield Item(NotificationKind.ASSIGNMENT_DUE, f"assignment:{a.pk}:due", f"{case.number} 包案{when}：{case.title}",
+                   f.assignees())
+
+
+def extensions(f):
+    for e in f.pending_extensions:
+        yield Item(NotificationKind.EXTENSION, f"extension:{e.pk}",
+                   f"{f.case.number} 申请延期{e.days}天，待审批：{f.case.title}",
+                   f.members(e.approver_division_id, tier_roles(e.approver_tier)))
+
+
+def warnings(f):
+    """A warning delivered to the town leadership or the county centre, until its 批示/回复."""
+    for w in f.open_warnings:
+        if w.replied_at is None and w.recipient_division_id:
+            roles = frozenset({Role.COUNTY_CENTRE}) if w.recipient_tier == Tier.COUNTY else frozenset({Role.TOWN_LEADER})
+            what = "已签收，待回复" if w.signed_at else "待签收"
+            yield Item(NotificationKind.WARNING, f"warning:{w.pk}",
+                       f"{f.case.number} {w.get_level_display()}{what}，请在{timezone.localtime(w.respond_by):%m月%d日%H:%M}"
+                       f"前批示/回复：{f.case.title}", f.members(w.recipient_division_id, roles))
+
+
+SOURCES = [referrals, transfers, supervisions, assignments_due, extensions, warnings]
+
+
+# --- keeping the notifications in step -----------------------------------------------------------------------------
+
+
+def wanted(case) -> dict:
+    """{(user id, key): Item} of every open queue item of the case."""
+    facts = Facts(case)
+    return {(uid, item.key): item for source in SOURCES for item in source(facts) for uid in item.recipients}
+
+
+@transaction.atomic
+def sync_case(case) -> tuple[int, int]:
+    """Create the missing notifications of `case`, mark done those whose work is gone. Returns (created, done)."""
+    want = wanted(case)
+    have = {(n.recipient_id, n.key): n.pk for n in
+            Notification.objects.filter(dispute=case, done_at__isnull=True).only("id", "recipient_id", "key")}
+    gone = [pk for k, pk in have.items() if k not in want]
+    if gone:
+        Notification.objects.filter(pk__in=gone).update(done_at=timezone.now())
+    url = reverse("cases:detail", args=[case.number])
+    created = 0
+    for (uid, key), item in want.items():
+        if (uid, key) in have:
+            continue
+        try:
+            with transaction.atomic():
+                Notification.objects.create(recipient_id=uid, kind=item.kind, dispute_id=case.pk, key=key,
+                                            text=item.text[:200], url=url)
+            created += 1
+        except IntegrityError:  # a concurrent change of the same case created it first
+            pass
+    return created, len(gone)
+
+
+def on_change(*, case, **_):
+    sync_case(case)
+
+
+def open_for(user):
+    return Notification.objects.filter(recipient=user, done_at__isnull=True)
+
+
+def unread_count(user) -> int:
+    return open_for(user).filter(read_at__isnull=True).count()
+
+
+def mark_read(user, pk=None) -> int:
+    qs = open_for(user).filter(read_at__isnull=True)
+    if pk is not None:
+        qs = qs.filter(pk=pk)
+    return qs.update(read_at=timezone.now())
+
+

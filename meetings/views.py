@@ -189,6 +189,9 @@ def attendance_remove(request, pk, attendance_id):
     meeting = selectors.get_meeting_for_user(request.user, pk, write=True)
     if closed := _closed(request, meeting):
         return closed
+    if request.POST.get("confirm") != "on":
+        messages.error(request, "请勾选“确认移除”后再提交：移除后不能撤销，需要重新登记。")
+        return redirect(meeting.get_absolute_url() + "#attendance")
     try:
         services.remove_attendee(actor=request.user, meeting=meeting, attendance_id=attendance_id)
     except Refused as e:

@@ -290,9 +290,14 @@ def test_edit_and_attendance(client, world, town_x):
     assert client.post(add, {"kind": "observer", "name": "李督导", "unit": "县第一督导组"}).status_code == 302
     assert client.post(add, {"kind": "nobody", "name": ""}).status_code == 200
     guest = Attendance.objects.get(meeting=m, name="李督导")
-    assert client.post(reverse("meetings:attendance_remove", args=[m.pk, guest.pk])).status_code == 302
+    remove = reverse("meetings:attendance_remove", args=[m.pk, guest.pk])
+    unconfirmed = client.post(remove, follow=True)  # removing needs the confirmation tick (no JavaScript needed)
+    assert "请勾选“确认移除”" in unconfirmed.content.decode()
+    assert Attendance.objects.filter(pk=guest.pk).exists()
+    assert client.post(remove, {"confirm": "on"}).status_code == 302
     assert not Attendance.objects.filter(pk=guest.pk).exists()
-    response = client.post(reverse("meetings:attendance_remove", args=[m.pk, 999999]), follow=True)
+    response = client.post(reverse("meetings:attendance_remove", args=[m.pk, 999999]), {"confirm": "on"},
+                           follow=True)
     assert "未找到该参会人员" in response.content.decode()
 
 

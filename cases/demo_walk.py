@@ -133,6 +133,8 @@ def walk(shape, *, village, created, rng, cast: Cast, now):
     case = step(services.accept_referral, actor=cast.county, dispute=case, note="县协调中心签收")
     if shape == "c_progress":
         return case
+    if shape == "c_unit":  # transferred within the last hours: its 签收 is still in time
+        t = max(t, now - datetime.timedelta(hours=rng.uniform(2, 8)))
     step(services.transfer_to_unit, actor=cast.county, dispute=case, unit=cast.land_unit,
          reason="属涉土纠纷，请县涉土纠纷人民调解委员会组织调解")
     if shape == "c_unit":
@@ -151,6 +153,8 @@ def created_for(shape, rng, now):
                  "t_referred": 5, "c_progress": 6, "c_unit": 7, "c_feedback": 9}[shape]
         if shape != "v_logged" and rng.random() < OVERDUE_SHARE:
             return now - DAY * rng.uniform(9 + steps, 20 + steps)
+        if shape.startswith("c_"):  # at the county and its units this week: the transfer's 签收 still in time
+            return now - datetime.timedelta(hours=rng.uniform(6, 30) + 22 * steps)
         return now - DAY * rng.uniform(0.2, 4) - datetime.timedelta(hours=30 * steps)
     return now - DAY * rng.uniform(10, 84)
 

@@ -265,7 +265,7 @@ def test_a_dispute_walks_village_town_county_unit_and_is_closed(
     # the county has not signed for it yet. Closing is refused until the meeting explains why it does not act.
     # 记录人 and 审核人 are two 参会成员: the 综治办 staff member who takes the minutes is registered; town_x checks.
     attendance = page.locator("#attendance")
-    attendance.locator("summary").click()
+    attendance.locator("summary", has_text="登记参会人员").click()
     attendance.get_by_label(field("姓名")).fill(STAFF_NAME)
     attendance.get_by_label(field("职务/身份")).fill("综治办干事")
     attendance.get_by_role("button", name="登记").click()

@@ -83,18 +83,18 @@ def can_attach(user, dispute) -> bool:
     return True
 
 
-def permitted_actions(user, dispute, *, records=None, referral=transitions._UNLOADED) -> list[str]:
+def permitted_actions(user, dispute, *, records=None, referral=transitions.UNLOADED) -> list[str]:
     """The workflow actions open to the user on this case now, in table order: the table's, plus 三包 for the
     active 四定's lead leader and responsible person (whom `record_duty` admits although they may not hold the
     case).
 
     `records` (from `selectors.case_workflow_records`) and `referral` save queries when the caller has them."""
-    extension = transitions._UNLOADED
+    extension = transitions.UNLOADED
     if records is not None:
         extension = next((e for e in records["extensions"] if e.status == "pending"), None) if dispute.is_open else None
-        if referral is transitions._UNLOADED and dispute.status == Status.REFERRED:
+        if referral is transitions.UNLOADED and dispute.status == Status.REFERRED:
             referral = next((r for r in records["referrals"] if r.kind == "refer" and r.status == "pending"), None)
-        elif referral is transitions._UNLOADED:
+        elif referral is transitions.UNLOADED:
             referral = None
     names = set(transitions.allowed_actions(user, dispute, referral=referral, extension=extension))
     if "duty" not in names and dispute.status == Status.IN_PROGRESS and user.is_authenticated:
@@ -177,15 +177,17 @@ def may_receive_warnings(user) -> bool:
     return _role(user) in (Role.TOWN_LEADER, Role.COUNTY_CENTRE)
 
 
+def warning_recipient_roles(warning) -> frozenset:
+    """Who in the recipient division answers a warning: the town's leaders (党政联席会议) or the county centre."""
+    return frozenset({Role.COUNTY_CENTRE if warning.recipient_tier == Tier.COUNTY else Role.TOWN_LEADER})
+
+
 def receives_warning(user, warning) -> bool:
-    """The recipient of a warning signs for and answers it: the town's leaders (党政联席会议) of its township, or
-    the county centre."""
+    """The recipient of a warning signs for and answers it (`warning_recipient_roles` of its division)."""
     m = membership_of(user)
     if m is None or not warning.recipient_division_id or m.division_id != warning.recipient_division_id:
         return False
-    if warning.recipient_tier == Tier.COUNTY:
-        return m.role == Role.COUNTY_CENTRE
-    return m.role == Role.TOWN_LEADER
+    return m.role in warning_recipient_roles(warning)
 
 
 # --- supervision ---------------------------------------------------------------------------------------------------

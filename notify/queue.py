@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from cases import policy
 from cases.models import (
     OPEN_STATUSES,
     Assignment,
@@ -176,7 +177,7 @@ def warnings(f):
     """A warning delivered to the town leadership or the county centre, until its 批示/回复."""
     for w in f.open_warnings:
         if w.replied_at is None and w.recipient_division_id:
-            roles = frozenset({Role.COUNTY_CENTRE}) if w.recipient_tier == Tier.COUNTY else frozenset({Role.TOWN_LEADER})
+            roles = policy.warning_recipient_roles(w)
             what = "已签收，待回复" if w.signed_at else "待签收"
             yield Item(NotificationKind.WARNING, f"warning:{w.pk}",
                        f"{f.case.number} {w.get_level_display()}{what}，请在{timezone.localtime(w.respond_by):%m月%d日%H:%M}"

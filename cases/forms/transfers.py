@@ -7,8 +7,6 @@ from django.utils import timezone
 from ..models import DayMode, Outcome
 from .actions import ActionForm, choice_field, text_field
 
-DECISIONS = [("yes", "通过"), ("no", "退回")]
-
 
 class _Decision(ActionForm):
     """A yes/no decision with a note that a "no" must fill in."""

@@ -123,7 +123,7 @@ def position_of(user, dispute, *, referral=None, extension=None) -> set[str]:
     return positions
 
 
-_UNLOADED = object()
+UNLOADED = object()  # "not loaded by the caller": allowed_actions loads it itself
 
 
 def pending_extension(dispute):
@@ -133,12 +133,12 @@ def pending_extension(dispute):
     return dispute.extensions.filter(status=ExtensionStatus.PENDING).first()
 
 
-def allowed_actions(user, dispute, *, referral=_UNLOADED, extension=_UNLOADED) -> list[str]:
+def allowed_actions(user, dispute, *, referral=UNLOADED, extension=UNLOADED) -> list[str]:
     """Actions the table allows this user on this case now, in table order. Pass the pending `referral` and
     `extension` (or None) when the caller has them already (the agenda prefetches them), to save the queries."""
-    if referral is _UNLOADED:
+    if referral is UNLOADED:
         referral = pending_referral(dispute)
-    if extension is _UNLOADED:
+    if extension is UNLOADED:
         extension = pending_extension(dispute)
     positions = position_of(user, dispute, referral=referral, extension=extension)
     return [name for name in USER_ACTIONS

@@ -6,6 +6,7 @@ from django.utils import timezone
 from core.errors import Refused
 from org.jurisdiction import COUNTY_CODE
 from org.models import Division, Unit, UnitKind
+from org.selectors import membership_of
 
 from ..models import (
     NEXT_TIER,
@@ -156,8 +157,6 @@ def transfer_to_unit(*, actor, dispute, unit: Unit, reason: str, mode: str = Tra
 
 def _unit_transfer(case, actor, *, pending: bool):
     """The open transfer of the actor's unit on this case (locked): waiting for 签收 or signed for."""
-    from org.selectors import membership_of
-
     m = membership_of(actor)
     transfer = (open_transfers(case).select_for_update()
                 .filter(to_unit_id=getattr(m, "unit_id", None)).order_by("-created_at").first())

@@ -137,3 +137,19 @@ def test_a_refused_extension_keeps_the_deadline_and_cannot_be_asked_again(make_c
     assert case.extensions.get().status == "refused"
     with pytest.raises(Refused, match="只能申请一次"):
         services.request_extension(actor=secretary_a, dispute=case, reason="再试一次")
+
+
+def test_the_units_inbox_costs_the_same_queries_with_many_transfers(client, make_case, secretary_a, county_user,
+                                                                    unit_user, django_assert_max_num_queries):
+    from cases.models import Tier
+
+    def load():
+        client.force_login(unit_user)
+        with django_assert_max_num_queries(9):  # session, user, membership, 待办 badge, count, rows (+ slack)
+            return client.get(reverse("cases:inbox")).content.decode()
+
+    transfer(make_case(secretary_a, VILLAGE_A, tier=Tier.COUNTY, status=Status.IN_PROGRESS), county_user)
+    assert load().count('class="case-row"') == 1
+    for _ in range(12):
+        transfer(make_case(secretary_a, VILLAGE_A, tier=Tier.COUNTY, status=Status.IN_PROGRESS), county_user)
+    assert load().count('class="case-row"') == 13

@@ -104,3 +104,17 @@ def test_an_unanswered_red_warning_is_overdue_after_24_hours_once(town_case, tow
         assert sup.sweep().warnings_overdue == []
     event = CaseEvent.objects.get(dispute=town_case, kind="warning_overdue")
     assert "超过回复时限" in event.note
+
+
+def test_the_recipients_queue_costs_the_same_queries_with_many_warnings(client, make_case, secretary_a, town_x,
+                                                                         county_user, django_assert_max_num_queries):
+    def load():
+        client.force_login(county_user)
+        with django_assert_max_num_queries(9):  # session, user, membership, 待办 badge, count, rows (+ slack)
+            return client.get(reverse("warnings:inbox")).content.decode()
+
+    red_to_county(make_case(secretary_a, VILLAGE_A, tier=Tier.TOWN, status=Status.IN_PROGRESS), town_x)
+    assert load().count('class="warning-row level') == 1
+    for _ in range(12):
+        red_to_county(make_case(secretary_a, VILLAGE_A, tier=Tier.TOWN, status=Status.IN_PROGRESS), town_x)
+    assert load().count('class="warning-row level') == 13

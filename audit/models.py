@@ -23,6 +23,7 @@ class Action(models.TextChoices):
     MEETING_WRITE = "meeting_write", "例会记录"
     PII_VIEW = "pii_view", "查看个人信息明文"
     EXPORT = "export", "导出"
+    IMPORT = "import", "导入"
     ACCOUNT_CHANGE = "account_change", "账号变更"
     ROLE_CHANGE = "role_change", "角色变更"
     DUTY_CONFLICT = "duty_conflict", "职责分离冲突"

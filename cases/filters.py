@@ -12,15 +12,22 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 
 from org.jurisdiction import subtree_q
-from org.models import Division
+from org.models import Division, Level
+from org.selectors import divisions_within, membership_of
 
-from .models import OPEN_STATUSES, Assignment, Category, Dispute, Party, Risk, Source, Status
+from .models import OPEN_STATUSES, Assignment, Category, Dispute, Outcome, Party, Risk, Source, Status
 from .rules.deadlines import due_soon_q, overdue_q
 
 # Sets a link may ask for (the home cards, later the dashboards): one value names several codes.
 OPEN = "open"  # 全部未办结: 已登记, 调处中, 已提请
+COUNTED = "counted"  # 纳入统计: every status but 不予受理 (DESIGN.md §8, the cohort)
+DONE = "done"  # 已化解或已结案: a case with a result
 SERIOUS_RISKS = (Risk.RED, Risk.ORANGE)
-STATUS_SETS = {OPEN: OPEN_STATUSES}
+STATUS_SETS = {
+    OPEN: OPEN_STATUSES,
+    COUNTED: tuple(s for s in Status.values if s != Status.REJECTED),
+    DONE: (Status.RESOLVED, Status.CLOSED),
+}
 RISK_SETS = {",".join(SERIOUS_RISKS): SERIOUS_RISKS}
 OVERDUE, DUE_SOON, MINE = "overdue", "soon", "mine"  # the ledger's `clock` filter
 
@@ -51,8 +58,16 @@ class DisputeFilter(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"placeholder": "编号、标题或当事人姓名", "type": "search"}),
     )
     status = django_filters.ChoiceFilter(
-        label="状态", choices=[(OPEN, "全部未办结"), *Status.choices], empty_label="全部状态", method="filter_in_set",
+        label="状态", choices=[(OPEN, "全部未办结"), (DONE, "已化解或已结案"), (COUNTED, "纳入统计（不含不予受理）"),
+                             *Status.choices],
+        empty_label="全部状态", method="filter_in_set",
     )
+    outcome = django_filters.ChoiceFilter(label="化解结果", choices=Outcome.choices, empty_label="全部结果")
+    reopened = django_filters.ChoiceFilter(
+        label="反复", method="filter_reopened", empty_label="不限", choices=[("yes", "发生过反复"), ("no", "未反复")],
+    )
+    unit = django_filters.NumberFilter(label="责任单位", method="filter_unit", widget=forms.HiddenInput)
+    leader = django_filters.NumberFilter(label="包案领导", method="filter_leader", widget=forms.HiddenInput)
     category = django_filters.ChoiceFilter(label="类别", choices=Category.choices, empty_label="全部类别")
     risk = django_filters.ChoiceFilter(
         label="风险", choices=[(",".join(SERIOUS_RISKS), "红橙风险"), *Risk.choices], empty_label="全部风险",
@@ -89,13 +104,36 @@ class DisputeFilter(django_filters.FilterSet):
         model = Dispute
         fields = []
 
-    def __init__(self, *args, divisions=None, user=None, **kwargs):
+    def __init__(self, *args, divisions=None, shown_level=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        self.shown_level = shown_level
         if divisions is not None:
             self.filters["division"].queryset = divisions
         else:
             del self.filters["division"]
+
+    @classmethod
+    def for_user(cls, data, user, queryset):
+        """The ledger's filter for `user`: any town or village inside the user's division is accepted (the
+        dashboard's drill-down links name villages too); the drop-down lists the next level down only."""
+        m = membership_of(user)
+        divisions = shown = None
+        if m is not None and m.division.level != Level.VILLAGE:
+            divisions = divisions_within(m.division)
+            shown = Level.TOWNSHIP if m.division.level == Level.COUNTY else Level.VILLAGE
+        return cls(data, queryset=queryset, divisions=divisions, shown_level=shown, user=user)
+
+    @property
+    def form(self):
+        form = super().form
+        if "division" in form.fields and self.shown_level and not getattr(form, "_division_shown", False):
+            field = form.fields["division"]
+            picked = str(self.data.get("division") or "")
+            options = [(d.code, d.name) for d in field.queryset if d.level == self.shown_level or d.code == picked]
+            field.widget.choices = [("", field.empty_label), *options]
+            form._division_shown = True
+        return form
 
     def filter_keyword(self, queryset, name, value):
         value = value.strip()
@@ -123,6 +161,20 @@ class DisputeFilter(django_filters.FilterSet):
                                              dispute=OuterRef("pk"), active=True)
             return queryset.filter(Exists(mine))
         return queryset
+
+    def filter_reopened(self, queryset, name, value):
+        """反复 (DESIGN.md §8): reopened at least once."""
+        return queryset.filter(reopen_count__gt=0) if value == "yes" else queryset.filter(reopen_count=0)
+
+    def filter_unit(self, queryset, name, value):
+        """The responsible unit of the case's active 四定 (the dashboard's 逾期 by unit links here)."""
+        return queryset.filter(Exists(Assignment.objects.filter(dispute=OuterRef("pk"), active=True,
+                                                                responsible_unit_id=value)))
+
+    def filter_leader(self, queryset, name, value):
+        """The lead leader (包案领导) of the case's active 四定."""
+        return queryset.filter(Exists(Assignment.objects.filter(dispute=OuterRef("pk"), active=True,
+                                                                lead_leader_id=value)))
 
     def filter_division(self, queryset, name, value):
         return queryset.filter(subtree_q("village__code", value))

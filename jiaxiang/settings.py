@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "cases",
     "meetings",
     "notify",
+    "stats",
 ]
 
 # Order matters (docs/security.md §3): the session and user first; the timeouts before anything records or gates;

@@ -93,6 +93,10 @@ class Dispute(models.Model):
     resolved_at = models.DateTimeField("化解时间", null=True, blank=True)
     closed_at = models.DateTimeField("结案时间", null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField("反复次数", default=0)
+    # Kept through a relapse (reopen clears resolved_at, never these): 按时办结率 counts the first resolution against
+    # the deadline then in force (DESIGN.md §8, stats.figures.on_time_rate), and a relapse is never a second success.
+    first_resolved_at = models.DateTimeField("首次化解时间", null=True, blank=True, editable=False)
+    first_resolved_on_time = models.BooleanField("首次化解是否按时", null=True, editable=False)
 
     class Meta:
         verbose_name = "矛盾纠纷"
@@ -105,6 +109,8 @@ class Dispute(models.Model):
             models.Index(fields=["tier", "status"], name="dispute_tier_status"),
             # The county's list in its default order (newest first) without sorting the whole tier.
             models.Index(fields=["tier", "-created_at", "-id"], name="dispute_tier_created"),
+            # Statistics: a period's cohort is a range of registration times (stats.figures.cohort).
+            models.Index(fields=["created_at"], name="dispute_created"),
             # Deadline sweeps and "due soon / overdue" agenda items only look at open cases.
             models.Index(
                 fields=["deadline"], name="dispute_open_deadline",

@@ -47,3 +47,17 @@ def required(text, what, max_length: int | None = None) -> str:
 
 def person_name(user) -> str:
     return user.get_full_name() or user.username
+
+
+RESOLUTION_FIELDS = ("outcome", "outcome_note", "resolved_at", "first_resolved_at", "first_resolved_on_time")
+
+
+def set_resolution(case, outcome: str, note: str, at) -> tuple[str, ...]:
+    """Write a resolution's outcome and time; the first one also records whether it beat the deadline then in force
+    (an approved extension included): 按时办结率 reads that, and a later relapse never changes it (DESIGN.md §8).
+    Returns the fields to save."""
+    case.outcome, case.outcome_note, case.resolved_at = outcome, note, at
+    if case.first_resolved_at is None:
+        case.first_resolved_at = at
+        case.first_resolved_on_time = case.deadline is None or at <= case.deadline
+    return RESOLUTION_FIELDS

@@ -30,7 +30,7 @@ from ..models import (
     WarningStatus,
 )
 from ..rules.deadlines import deadline_for, purpose_for
-from ._common import check, lock_case, move, person_name, required
+from ._common import check, lock_case, move, person_name, required, set_resolution
 from .record import record_change
 
 
@@ -120,12 +120,12 @@ def resolve(*, actor, dispute, outcome: str, note: str = "", meeting=None) -> Di
     if case.tier == Tier.TOWN and not case.duty_logs.filter(kind=DutyKind.FEEDBACK).exists():
         raise Refused("镇街案件化解前，责任人须至少有一条“包反馈”记录。")
     old = move(case, "resolve")
-    case.outcome, case.outcome_note, case.resolved_at = outcome, note.strip(), timezone.now()
+    resolution = set_resolution(case, outcome, note.strip(), timezone.now())
     case.supervisions.filter(status=SupervisionStatus.OPEN).update(
         status=SupervisionStatus.DONE, closed_at=timezone.now())
     record_change(case, actor, EventKind.RESOLVED, field="status", old=old, new=case.status, meeting=meeting,
                   note=f"{Outcome(outcome).label}{'：' + note.strip() if note.strip() else ''}",
-                  save=("status", "outcome", "outcome_note", "resolved_at"))
+                  save=("status", *resolution))
     return case
 
 

@@ -24,7 +24,7 @@ from ..models import (
 )
 from ..rules.deadlines import deadline_for, purpose_for
 from ..rules.transitions import HOLDER_COUNTY, HOLDER_TOWN
-from ._common import check, check_state, lock_case, move, required
+from ._common import check, check_state, lock_case, move, required, set_resolution
 from .record import record_change
 
 
@@ -246,11 +246,11 @@ def review_feedback(*, actor, dispute, accept: bool, note: str = "", meeting=Non
     transfer.ended_at = now
     transfer.save(update_fields=["reviewed_at", "review_note", "ended_at"])
     old = move(case, "resolve")
-    case.outcome, case.outcome_note, case.resolved_at = transfer.feedback_outcome, transfer.feedback, now
+    resolution = set_resolution(case, transfer.feedback_outcome, transfer.feedback, now)
     case.supervisions.filter(status=SupervisionStatus.OPEN).update(status=SupervisionStatus.DONE, closed_at=now)
     open_transfers(case).update(ended_at=now)
     record_change(case, actor, EventKind.FEEDBACK_ACCEPTED, field="status", old=old, new=case.status,
                   meeting=meeting, note=f"审核通过{transfer.to_unit}的办理反馈（{Outcome(transfer.feedback_outcome).label}）"
                                     + (f"：{note}" if note else ""),
-                  save=("status", "outcome", "outcome_note", "resolved_at"))
+                  save=("status", *resolution))
     return transfer

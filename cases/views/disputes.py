@@ -6,8 +6,7 @@ from django.views.decorators.http import require_http_methods
 
 from core.errors import attempt
 from core.pagination import paginate
-from org.models import Level
-from org.selectors import divisions_within, membership_of, villages_within
+from org.selectors import membership_of, villages_within
 
 from .. import policy, selectors, services
 from ..filters import DisputeFilter, looks_like_pii
@@ -26,14 +25,7 @@ def _writer_membership(user):
 
 @login_required
 def dispute_list(request):
-    m = membership_of(request.user)
-    divisions = None
-    if m is not None and m.division.level != Level.VILLAGE:
-        divisions = divisions_within(m.division)
-        if m.division.level == Level.COUNTY:
-            divisions = divisions.filter(level=Level.TOWNSHIP)
-    f = DisputeFilter(request.GET, queryset=selectors.case_list(request.user), divisions=divisions,
-                     user=request.user)
+    f = DisputeFilter.for_user(request.GET, request.user, selectors.case_list(request.user))
     page = paginate(f.qs, request.GET.get("page"))
     return render(request, "cases/dispute_list.html", {
         "filter": f, "page": page, "can_create": policy.can_register(request.user),

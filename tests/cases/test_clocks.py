@@ -52,14 +52,14 @@ def test_the_overdue_filter_counts_exactly_the_open_cases_past_their_deadline(cl
     for title, deadline in shapes.items():
         case = services.start_handling(actor=secretary_a, dispute=make_case(secretary_a, VILLAGE_A, title=title))
         Dispute.objects.filter(pk=case.pk).update(deadline=deadline)  # the clock ran (time is not a service)
-    done = services.start_handling(actor=secretary_a, dispute=make_case(secretary_a, VILLAGE_A, title="done"))
+    done = services.start_handling(actor=secretary_a, dispute=make_case(secretary_a, VILLAGE_A, title="已化解的那起"))
     services.resolve(actor=secretary_a, dispute=done, outcome="success", note="达成协议")
     Dispute.objects.filter(pk=done.pk).update(deadline=now - datetime.timedelta(days=9))
     expected = Dispute.objects.filter(status__in=("logged", "in_progress", "referred"), deadline__lt=now).count()
     client.force_login(secretary_a)
     total, body = _ledger_total(client, "?clock=overdue")
     assert total == expected == 2
-    assert body.count("clock-overdue") == 2 and "done" not in body
+    assert body.count("clock-overdue") == 2 and "已化解的那起" not in body
     assert _ledger_total(client, "?clock=soon")[0] == 1
     total, body = _ledger_total(client, "")
     assert "超期3天" in body and "剩2天" in body and "剩10天" in body

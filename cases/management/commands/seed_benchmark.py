@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from cases.demo_data import ADDRESS_SUFFIX, RISK_WEIGHTS, SOURCE_WEIGHTS, TEMPLATES, id_number, mobile, person_name
 from cases.management.commands.seed_demo import OUTCOMES
-from cases.models import OPEN_STATUSES, CaseEvent, Dispute, EventKind, Outcome, Party, Risk, Status, Tier
+from cases.models import CaseEvent, Dispute, EventKind, Outcome, Party, Risk, Status, Tier
 from cases.services.numbering import reserve_numbers
 from core import crypto
 from core.fields import encrypted_fields, row_aad
@@ -177,10 +177,10 @@ class Generator:
             category, title, description = rng.choice(TEMPLATES)
             names = {"a": ps[0]["name"], "b": ps[1]["name"], "v": short}
             serious = risk in (Risk.RED, Risk.ORANGE)
-            open_ = status in OPEN_STATUSES
             done = status in (Status.RESOLVED, Status.CLOSED)
             updated = at if status == Status.LOGGED else min(at + datetime.timedelta(hours=rng.uniform(1, 240)),
                                                               self.now)
+            deadline = at + datetime.timedelta(days=21 if tier == Tier.COUNTY else 7)
             disputes.append(Dispute(
                 number=number, title=title.format(**names)[:100], category=category, source=source, risk=risk,
                 people_involved=rng.choice([3, 5, 6, 8, 12] if serious else [2, 2, 2, 3, 4]),
@@ -190,9 +190,11 @@ class Generator:
                 holder_division_id={Tier.VILLAGE: village.pk, Tier.TOWN: village.parent_id,
                                      Tier.COUNTY: self.county.pk}[tier],
                 holder_unit=self.centre_unit if tier == Tier.COUNTY and rng.random() < 0.5 else None,
-                deadline=at + datetime.timedelta(days=21 if tier == Tier.COUNTY else 7) if open_ else None,
+                deadline=deadline,
                 outcome=rng.choices(self.results, cum_weights=self.result_cum)[0] if done else "",
                 resolved_at=updated if done else None,
+                first_resolved_at=updated if done else None,
+                first_resolved_on_time=(updated <= deadline) if done else None,
                 closed_at=updated if status in (Status.CLOSED, Status.REJECTED) else None,
                 created_by_id=self.creator.pk,
             ))

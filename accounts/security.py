@@ -49,6 +49,7 @@ def context(request):
         "two_factor_required": settings.REQUIRE_2FA,
         "lockout_limit": settings.AXES_FAILURE_LIMIT,
         "lockout_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+        "offers_second_factor": offers_second_factor(request),
     }
 
 
@@ -136,6 +137,17 @@ def requires_second_factor(request) -> bool:
         return True
     m = membership_of(user)
     return m is not None and m.role in settings.OTP_REQUIRED_ROLES
+
+
+def offers_second_factor(request) -> bool:
+    """The header's 双因素认证 link: for whoever uses a second factor — the roles in OTP_REQUIRED_ROLES, staff and
+    superusers (they need it, or will once REQUIRE_2FA is on) — and for anyone who has bound a device (to see it).
+    Other roles (village and town staff, units) are not shown the link; the page stays open for a voluntary binding."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    session = getattr(request, "session", None)
+    return enrolment_code_required(user) or bool(session is not None and session.get(OTP_ENROLLED))
 
 
 def confirmed_device(user) -> TOTPDevice | None:

@@ -7,7 +7,7 @@ six is past its deadline; a final deadline sweep opens the supervisions those de
 """
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import time_machine
 from django.contrib.auth import get_user_model
@@ -18,6 +18,7 @@ from org.models import Division, Level, Membership, Role, Unit
 from . import services
 from .demo_data import dispute_fields
 from .models import Outcome
+from .rules.anonymise import anonymise, labels, leaks
 
 DAY = datetime.timedelta(days=1)
 # (what the case ends as, relative weight)
@@ -39,6 +40,7 @@ class Cast:
     county: object
     unit_staff: object
     land_unit: Unit
+    typical: list = field(default_factory=list)  # the cases the towns listed as 典型案例 (at most TYPICAL_MAX)
 
 
 def stand_in_secretaries(codes, audit_record):
@@ -105,6 +107,7 @@ def walk(shape, *, village, created, rng, cast: Cast, now):
                  agreement_kept=True, satisfaction=rng.choice(["satisfied", "satisfied", "basic"]),
                  relapse_signs=False, note="协议已履行，双方无争执")
             step(services.close_case, actor=sec, dispute=case, note="回访满意")
+            _maybe_typical(case, parties, town, cast, later)
         return case
     step(services.refer_up, actor=sec, dispute=case, reason="多次调解未果，涉及多户，请镇街研判")
     if shape == "v_referred":
@@ -126,6 +129,7 @@ def walk(shape, *, village, created, rng, cast: Cast, now):
         step(services.record_duty, actor=staff, dispute=case, kind="feedback", on_date=timezone.localdate,
              text="已组织双方调解，签订协议")
         step(services.resolve, actor=town, dispute=case, outcome=Outcome.SUCCESS, note="双方签订调解协议")
+        _maybe_typical(case, parties, town, cast, later)
         return case
     step(services.refer_up, actor=town, dispute=case, reason="涉及县直部门职责，镇街无法化解，提请县协调中心")
     if shape == "t_referred":
@@ -165,3 +169,54 @@ def first_red_warning_to_the_county(cast, case):
     return services.raise_warning(actor=town, dispute=case, level="red", triggers=["group_petition", "skip_level"],
                                   reasons="二十余户村民联名，扬言集体到县上访", submitted_to="county",
                                   reassess_on=timezone.localdate() + DAY * 3)
+
+
+# 典型案例 of the demo: (a word of the case's title, 三治 tags, method tags, summary, experience); {a}/{b} are the
+# parties' anonymised names (张某, 李某). The first settled case of each kind is listed by its town (TYPICAL_MAX).
+TYPICAL_MAX = 4
+TYPICAL_STORIES = [
+    ("赡养", ["virtue", "self"], ["family", "elders"],
+     "{a}之母年逾八旬，子女三人对赡养费分摊和轮流照料意见不一，老人多次到村委会哭诉，子女之间互相推诿。",
+     "村调委会请村里德高望重的“五老”成员入户，先分别听取子女各自的难处，再召集家庭会议，从孝道亲情讲起，"
+     "释明赡养义务不因分家或老人财产分配而免除。子女三人最终约定按月轮流照料、赡养费平均分担，并由村调委会见证签字。"
+     "经验：赡养纠纷重在亲情感化，先疏导情绪、后讲法理，让子女在亲友面前作出承诺，履行率高。"),
+    ("排水", ["self", "law"], ["on_site", "legal"],
+     "{a}与邻居{b}两家院落相邻，{b}翻修院墙后雨水排向{a}家院内，双方多次口角并有推搡苗头。",
+     "网格员发现后当天报告，村调委会会同镇司法所到现场查看排水走向，向双方释明《民法典》关于相邻关系“有利生产、"
+     "方便生活、团结互助、公平合理”的规定，提出共同出资修建排水暗沟的方案。双方现场签订调解协议，一周内完工。"
+     "经验：相邻纠纷要“早发现、到现场”，用看得见的方案代替争吵，把法律规定讲在前面。"),
+    ("宅基地边界", ["law", "self"], ["on_site", "joint", "legal"],
+     "{a}建房时与相邻户{b}对宅基地东西界址有争议，双方均称有老宅基证为凭，{b}阻止施工，矛盾有激化风险。",
+     "镇街研判后落实四定，由自然资源所、司法所和村两委联合调处：调取两户宅基地档案和确权图纸现场放线，"
+     "村法律顾问逐条解释宅基地使用权的确认依据。界址按档案确定后，{a}同意后退半米建房，{b}不再阻拦，双方签订书面协议。"
+     "经验：涉地纠纷以档案和图纸说话，多部门联合现场调处，当场定界、当场签字，避免久拖成访。"),
+    ("民间借贷", ["law"], ["legal", "back_to_back", "judicial"],
+     "{a}称借给{b}现金用于石材加工，有借条，到期未还，多次催要无果，双方关系紧张。",
+     "调解员采用背靠背方式分别做工作：向{b}释明借条的证明效力和逾期还款的法律后果，向{a}说明一次性还清的实际困难。"
+     "双方最终同意分期还款，签订调解协议后共同向县人民法院申请司法确认，协议具有强制执行力。"
+     "经验：借贷纠纷事实清楚的，以法律释明促成还款计划，并引导当事人申请司法确认，保障协议履行。"),
+    ("承包地边界", ["self", "law"], ["on_site", "elders"],
+     "{a}与{b}两家承包地相邻，{b}耕种时越界约半垄，{a}要求按确权图纸恢复地界，双方在地头发生争执。",
+     "村调委会组织“五老”和网格员到田间地头，对照土地确权图纸现场丈量，重新埋设界桩。"
+     "双方当场认可，{b}同意让出多种部分并补偿当季损失。经验：田间地头现场调解，群众看得明白、服气。"),
+]
+
+
+def _maybe_typical(case, parties, town, cast, later):
+    """The town lists the first settled case of each story's kind as 典型案例 (DEMO ONLY), through the service."""
+    if len(cast.typical) >= TYPICAL_MAX or case.outcome != Outcome.SUCCESS:
+        return
+    story = next((s for s in TYPICAL_STORIES if s[0] in case.title), None)
+    if story is None or any(story[0] in c.title for c in cast.typical):
+        return
+    names = [p["name"] for p in parties]
+    named = labels(names)
+    a, b = named[names[0]], named[names[1]]
+    word, governance, methods, summary, experience = story
+    texts = {"title": anonymise(case.title, names), "summary": summary.format(a=a, b=b),
+             "experience": experience.format(a=a, b=b)}
+    if any(leaks(text, names) for text in texts.values()):  # a name that happens to be a word of the story
+        return
+    with _at(later(hours=30)):
+        services.mark_typical(actor=town, dispute=case, self_gov_tags=governance, method_tags=methods, **texts)
+    cast.typical.append(case)

@@ -5,17 +5,33 @@ The keyword never matches ID numbers or phones: a GET search by a full number wa
 separate, logged and rate-limited 按身份证号/电话查找 page (`cases:pii_lookup`, services.pii.lookup_pii).
 """
 
+import datetime
 import re
 
 import django_filters
 from django import forms
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from org.jurisdiction import subtree_q
-from org.models import Division, Level
+from org.models import Division, Level, Unit
 from org.selectors import divisions_within, membership_of
 
-from .models import OPEN_STATUSES, Assignment, Category, Dispute, Outcome, Party, Risk, Source, Status
+from .models import (
+    OPEN_STATUSES,
+    Assignment,
+    Category,
+    Dispute,
+    EarlyWarning,
+    Outcome,
+    Party,
+    Risk,
+    Source,
+    Status,
+    WarningLevel,
+    WarningTrigger,
+)
 from .rules.deadlines import due_soon_q, overdue_q
 
 # Sets a link may ask for (the home cards, later the dashboards): one value names several codes.
@@ -30,11 +46,21 @@ STATUS_SETS = {
 }
 RISK_SETS = {",".join(SERIOUS_RISKS): SERIOUS_RISKS}
 OVERDUE, DUE_SOON, MINE = "overdue", "soon", "mine"  # the ledger's `clock` filter
+ID_MAX = 2**31 - 1
 
 # A typed 18-character ID number (spaces allowed, lower-case x accepted), or a phone (mobile or landline): the list
 # page then points to the look-up page (it is never searched for here).
 ID_NUMBER_QUERY = re.compile(r"^(?:\d\s*){17}[\dXx]$")
 PHONE_QUERY = re.compile(r"^(?:\d[\s-]*){7,12}$")
+
+
+# Dates typed or forged beyond these are clamped: no datetime overflow (date.max + 1 day), no pre-1900 offsets.
+EARLIEST_DAY, LATEST_DAY = datetime.date(1900, 1, 1), datetime.date(9998, 12, 31)
+
+
+def local_midnight(day: datetime.date) -> datetime.datetime:
+    day = min(max(day, EARLIEST_DAY), LATEST_DAY)
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
 
 
 def looks_like_pii(value: str) -> bool:
@@ -66,8 +92,25 @@ class DisputeFilter(django_filters.FilterSet):
     reopened = django_filters.ChoiceFilter(
         label="反复", method="filter_reopened", empty_label="不限", choices=[("yes", "发生过反复"), ("no", "未反复")],
     )
-    unit = django_filters.NumberFilter(label="责任单位", method="filter_unit", widget=forms.HiddenInput)
-    leader = django_filters.NumberFilter(label="包案领导", method="filter_leader", widget=forms.HiddenInput)
+    warning = django_filters.ChoiceFilter(
+        label="预警", method="filter_warning", empty_label="不限", choices=WarningLevel.choices,
+    )
+    trigger = django_filters.ChoiceFilter(
+        label="预警情形", method="filter_trigger", empty_label="不限", choices=WarningTrigger.choices,
+    )
+    resolved_from = django_filters.DateFilter(
+        label="首次化解日期从", field_name="first_resolved_at", method="filter_from",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    resolved_to = django_filters.DateFilter(
+        label="至", field_name="first_resolved_at", method="filter_to",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    # Ids: bounded, so a forged huge number is a form error, never an overflow in the database driver.
+    unit = django_filters.NumberFilter(label="责任单位", method="filter_unit", widget=forms.HiddenInput,
+                                       min_value=1, max_value=ID_MAX)
+    leader = django_filters.NumberFilter(label="包案领导", method="filter_leader", widget=forms.HiddenInput,
+                                         min_value=1, max_value=ID_MAX)
     category = django_filters.ChoiceFilter(label="类别", choices=Category.choices, empty_label="全部类别")
     risk = django_filters.ChoiceFilter(
         label="风险", choices=[(",".join(SERIOUS_RISKS), "红橙风险"), *Risk.choices], empty_label="全部风险",
@@ -75,11 +118,11 @@ class DisputeFilter(django_filters.FilterSet):
     )
     source = django_filters.ChoiceFilter(label="来源", choices=Source.choices, empty_label="全部来源")
     logged_from = django_filters.DateFilter(
-        label="登记日期从", field_name="created_at", lookup_expr="date__gte",
+        label="登记日期从", field_name="created_at", method="filter_from",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     logged_to = django_filters.DateFilter(
-        label="至", field_name="created_at", lookup_expr="date__lte", widget=forms.DateInput(attrs={"type": "date"}),
+        label="至", field_name="created_at", method="filter_to", widget=forms.DateInput(attrs={"type": "date"}),
     )
     division = django_filters.ModelChoiceFilter(
         label="区划", queryset=Division.objects.none(), method="filter_division", empty_label="全部区划",
@@ -162,9 +205,26 @@ class DisputeFilter(django_filters.FilterSet):
             return queryset.filter(Exists(mine))
         return queryset
 
+    def filter_from(self, queryset, name, value):
+        """On or after a local date: a range on the timestamp (index-friendly), not a per-row date conversion."""
+        return queryset.filter(**{f"{name}__gte": local_midnight(value)})
+
+    def filter_to(self, queryset, name, value):
+        """On or before a local date (the whole day included)."""
+        return queryset.filter(**{f"{name}__lt": local_midnight(min(value, LATEST_DAY) + datetime.timedelta(days=1))})
+
     def filter_reopened(self, queryset, name, value):
         """反复 (DESIGN.md §8): reopened at least once."""
         return queryset.filter(reopen_count__gt=0) if value == "yes" else queryset.filter(reopen_count=0)
+
+    def filter_warning(self, queryset, name, value):
+        """Cases given an early warning of this level (at any time)."""
+        return queryset.filter(Exists(EarlyWarning.objects.filter(dispute=OuterRef("pk"), level=value)))
+
+    def filter_trigger(self, queryset, name, value):
+        """Cases given an early warning naming this trigger (a JSON list of codes; see stats.figures)."""
+        return queryset.filter(Exists(EarlyWarning.objects.filter(dispute=OuterRef("pk"),
+                                                                  triggers__icontains=f'"{value}"')))
 
     def filter_unit(self, queryset, name, value):
         """The responsible unit of the case's active 四定 (the dashboard's 逾期 by unit links here)."""
@@ -178,3 +238,28 @@ class DisputeFilter(django_filters.FilterSet):
 
     def filter_division(self, queryset, name, value):
         return queryset.filter(subtree_q("village__code", value))
+
+    def active(self) -> list[tuple[str, str]]:
+        """[(label, shown value)] of the filters in use, for the line above the list (a dashboard link says what it
+        counts). Unit and leader show their names; invalid values are left out."""
+        form = self.form
+        if not form.is_valid():
+            return []
+        shown = []
+        for name, value in form.cleaned_data.items():
+            if value in (None, "") or name == "order":
+                continue
+            field = form.fields[name]
+            if name == "unit":
+                label = Unit.objects.filter(pk=value).values_list("name", flat=True).first() or value
+            elif name == "leader":
+                user = get_user_model().objects.filter(pk=value).first()
+                label = (user.get_full_name() or user.username) if user else value
+            elif hasattr(value, "name"):
+                label = value.name
+            elif getattr(field, "choices", None) and not hasattr(field, "queryset"):
+                label = dict(field.choices).get(value, value)
+            else:
+                label = value
+            shown.append((self.filters[name].label or name, str(label)))
+        return shown

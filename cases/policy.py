@@ -35,6 +35,22 @@ def sees_case_content(user) -> bool:
     return role is not None and role not in NO_CASE_ACCESS_ROLES
 
 
+def can_view_dashboard(user) -> bool:
+    """统计: whoever reads cases sees the figures of the cases they may read (stats/, DESIGN.md §8)."""
+    return sees_case_content(user)
+
+
+def can_export_statistics(user) -> bool:
+    """统计汇总表 (stats.views.export): whoever sees the dashboard exports its figures (counts only, no case content)."""
+    return can_view_dashboard(user)
+
+
+def can_report_statistics(user) -> bool:
+    """月报/季报 (stats.views.report_docx / report_xlsx): whoever sees the dashboard (figures and anonymised typical
+    cases of the cases they may read; no party's name, ID number or phone)."""
+    return can_view_dashboard(user)
+
+
 def barred_from_case_content(user) -> bool:
     """Administrators and auditors: a case page or list answers 403 for them (others without a post see none)."""
     return _role(user) in NO_CASE_ACCESS_ROLES
@@ -69,8 +85,15 @@ def works_on_case(user, dispute) -> bool:
 
 
 def can_reveal_pii(user, dispute) -> bool:
-    """See a party's full ID number, phone and address (logged, rate-limited: services.pii)."""
-    return works_on_case(user, dispute)
+    """See a party's full ID number, phone and address (logged, rate-limited: services.pii): who works on the case,
+    and the 督导组 on a case of an open 抽查回访 sample (to phone the parties back, `reveals_for_spot_check`)."""
+    return works_on_case(user, dispute) or reveals_for_spot_check(user, dispute)
+
+
+def reveals_for_spot_check(user, dispute) -> bool:
+    """The 督导组's narrow reveal (issue 11 #3): the case is in a sample still being phoned back (回访中). The sample
+    is a meetings record; it is reached through the case's reverse relation, so cases never imports meetings."""
+    return _role(user) == Role.SUPERVISOR and dispute.spot_checks.filter(sample__status="open").exists()
 
 
 def can_attach(user, dispute) -> bool:
@@ -166,10 +189,41 @@ def can_lookup_pii(user) -> bool:
     return m.role == Role.UNIT_STAFF and m.unit_id is not None
 
 
+def can_export_cases(user) -> bool:
+    """Export the ledger as Excel (导出Excel, cases.views.export): whoever reads the ledger with case content — the
+    rows are the ledger's own (cases_visible_to), ID numbers and phones masked. Administrators, auditors and the
+    安全管理员 see no cases (DESIGN.md §2); accounts without a post have no ledger."""
+    return sees_case_content(user)
+
+
+def can_see_casebook(user) -> bool:
+    """典型案例汇编 (page and .docx): whoever reads cases, each seeing the typical cases of the cases they may read."""
+    return sees_case_content(user)
+
+
+def can_mark_typical(user, dispute) -> bool:
+    """List a case as 典型案例 (or withdraw it): the case writers of the town over the case's village (town leaders
+    and staff) and the county centre. Village users, units, 纪委 and 督导组 may not (services.casebook)."""
+    m = membership_of(user)
+    if m is None:
+        return False
+    if m.role == Role.COUNTY_CENTRE:
+        return True
+    return m.role in TOWN_ROLES and m.division_id == dispute.village.parent_id
+
+
+def offers_typical(user, dispute) -> bool:
+    """The case page's 典型案例 button: a user who may list the case, once it is resolved or closed with a success
+    (the service refuses the others with a message)."""
+    return dispute.status in (Status.RESOLVED, Status.CLOSED) and dispute.outcome in ("success", "partial") and \
+        can_mark_typical(user, dispute)
+
+
 def can_view_attachments(user, dispute) -> bool:
     """Open or download a case's attachments (often ID-card scans): exactly who may reveal the parties' full
-    information; others see only how many there are (issue 8, defect 8)."""
-    return can_reveal_pii(user, dispute)
+    information; others see only how many there are (issue 8, defect 8). The 督导组's spot-check reveal (a phone to
+    call back) does not open scans."""
+    return works_on_case(user, dispute)
 
 
 def may_receive_warnings(user) -> bool:
@@ -208,6 +262,19 @@ def offers_close_supervision(user, supervision) -> bool:
     return supervision.status == SupervisionStatus.OPEN and can_close_supervision(user, supervision)
 
 
+def can_work_supervision(user, supervision) -> bool:
+    """催办, 督办通知书, 回复, 约谈 / 通报 / 问责 (services.supervision): the commission that runs the supervision, as
+    for closing it. The 责任人's 回复 is recorded by that 纪委 on the person's behalf (who replied, when, what):
+    the 四定 people need not have an account, and those who do do not see the supervision page. Another 纪委 that
+    sees the case (a town's over a county supervision of its village) reads the page without writing."""
+    return can_close_supervision(user, supervision)
+
+
+def offers_supervision_reminder(user, supervision) -> bool:
+    """The 催办 and 督办通知书 forms: the running commission, while the supervision is open."""
+    return supervision.status == SupervisionStatus.OPEN and can_work_supervision(user, supervision)
+
+
 # --- meetings (the meetings app asks here; the meeting is passed in, never imported) --------------------------------
 
 # Which roles convene (and write) the meeting of each tier, in their own division.
@@ -244,6 +311,40 @@ def sees_whole_meeting(user, meeting) -> bool:
     return sees_case_content(user) and not meetings_by_case_only(user)
 
 
+# --- 督导组 (issue 11 #3: visits, 督导意见, 抽查回访; the records are meetings.oversight) ------------------------------
+
+
+def can_oversee(user) -> bool:
+    """Plan and record visits, give 督导意见, draw spot-check samples and record the phone-backs: the 督导组."""
+    return _role(user) == Role.SUPERVISOR
+
+
+def answers_for_case(user, dispute) -> bool:
+    """Who answers a 督导意见 on a case: the convening roles of the tier holding it, in the holding division (the
+    case's own meeting's writers), finished or not."""
+    m = membership_of(user)
+    return (m is not None and m.division_id == dispute.holder_division_id
+            and m.role in MEETING_ROLES.get(dispute.tier, ()))
+
+
+def can_answer_opinion(user, opinion) -> bool:
+    """A 督导意见 on a meeting is answered by the meeting's own writers (`can_write_meeting`); one on a case alone by
+    `answers_for_case`."""
+    if opinion.meeting_id:
+        return can_write_meeting(user, opinion.meeting)
+    return answers_for_case(user, opinion.dispute)
+
+
+def sees_opinions(user) -> bool:
+    """The 督导意见 list: the 督导组 (theirs) and whoever convenes a meeting (those addressed to them)."""
+    return can_oversee(user) or convening(user) is not None
+
+
+def can_view_ranking(user) -> bool:
+    """互学互比 (stats.ranking): who reads every town's cases — the 督导组 and the county centre."""
+    return _role(user) in (Role.SUPERVISOR, Role.COUNTY_CENTRE)
+
+
 # --- the menu ------------------------------------------------------------------------------------------------------
 
 
@@ -273,6 +374,16 @@ def menu_for(user) -> list[MenuItem]:
         if can_see_supervisions(user):
             items.append(MenuItem("督办", reverse("supervision:list")))
         items.append(MenuItem("例会情况", reverse("meetings:compliance")))
+        if can_see_casebook(user):
+            items.append(MenuItem("典型案例", reverse("cases:casebook")))
+        if can_view_dashboard(user):
+            items.append(MenuItem("统计", reverse("stats:dashboard")))
+        if can_oversee(user):
+            items.append(MenuItem("督导工作", reverse("meetings:oversight")))
+        elif sees_opinions(user):
+            items.append(MenuItem("督导意见", reverse("meetings:opinions")))
+        if can_view_ranking(user):
+            items.append(MenuItem("互学互比", reverse("stats:ranking")))
     if role == Role.AUDITOR:
         items.append(MenuItem("审计日志", reverse("audit:list")))
     if role == Role.SECURITY_ADMIN:  # lockouts, 2FA, grant approval (三员: not the administrator's)

@@ -7,17 +7,28 @@ under "warnings/" ("warnings") and `supervision_patterns` under "supervision/" (
 
 from django.urls import path
 
-from .views import actions, attachments, disputes, pii, supervision, warnings
+from .views import actions, attachments, casebook, disputes, export, imports, pii, supervision, warnings
 
 app_name = "cases"
 urlpatterns = [
     path("", disputes.dispute_list, name="list"),
+    path("export.xlsx", export.ledger_export, name="export"),
     path("new/", disputes.dispute_create, name="create"),
     path("mine/", actions.my_assignments, name="mine"),
     path("inbox/", actions.referral_inbox, name="inbox"),
     path("lookup/", pii.pii_lookup, name="pii_lookup"),
+    path("casebook/", casebook.casebook, name="casebook"),
+    path("casebook/export.docx", casebook.casebook_export, name="casebook_export"),
+    path("import/", imports.import_upload, name="import"),
+    path("import/template.xlsx", imports.import_template, name="import_template"),
+    path("import/preview/", imports.import_preview, name="import_preview"),
+    path("import/errors.xlsx", imports.import_errors, name="import_errors"),
+    path("import/confirm/", imports.import_confirm, name="import_confirm"),
+    path("import/abandon/", imports.import_abandon, name="import_abandon"),
     path("<case:number>/", disputes.dispute_detail, name="detail"),
     path("<case:number>/edit/", disputes.dispute_edit, name="edit"),
+    path("<case:number>/typical/", casebook.typical_mark, name="typical_mark"),
+    path("<case:number>/typical/withdraw/", casebook.typical_withdraw, name="typical_withdraw"),
     path("<case:number>/do/<str:action>/", actions.case_action, name="act"),
     path("<case:number>/parties/<int:party_id>/reveal/", pii.pii_reveal, name="pii_reveal"),
     path("<case:number>/attachments/new/", attachments.attachment_upload, name="attachment_upload"),
@@ -34,4 +45,10 @@ warning_patterns = ([
 supervision_patterns = ([
     path("", supervision.supervision_list, name="list"),
     path("<int:pk>/close/", supervision.supervision_close, name="close"),
+    path("<int:pk>/", supervision.supervision_detail, name="detail"),
+    path("<int:pk>/remind/", supervision.supervision_remind, name="remind"),
+    path("<int:pk>/notice/", supervision.supervision_notice, name="notice"),
+    path("notices/<int:pk>.docx", supervision.supervision_notice_docx, name="notice_docx"),
+    path("<int:pk>/reply/", supervision.supervision_reply, name="reply"),
+    path("<int:pk>/measure/", supervision.supervision_measure, name="measure"),
 ], "supervision")

@@ -2,6 +2,7 @@
 
 import datetime
 import re
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 
@@ -18,7 +19,8 @@ def id_check_char(first17: str) -> str:
 
 
 def normalize_id_number(value: str) -> str:
-    return (value or "").strip().upper()
+    """Upper-case, without the spaces people type to group the digits (370829 19800101 0013)."""
+    return re.sub(r"\s", "", value or "").upper()
 
 
 def validate_id_number(value: str) -> None:
@@ -31,6 +33,25 @@ def validate_id_number(value: str) -> None:
         raise ValidationError("身份证号中的出生日期无效。", code="id_birth") from None
     if id_check_char(value[:17]) != value[17]:
         raise ValidationError("身份证号校验位不正确，请核对后重新输入。", code="id_checksum")
+
+
+class IdFacts(NamedTuple):
+    """What an 18-digit ID number says about its holder. `sex` uses the party's codes (cases.models.Sex)."""
+
+    sex: str  # "M" 男 / "F" 女
+    birth_date: datetime.date
+
+
+def id_number_facts(value: str) -> IdFacts | None:
+    """Sex and birth date read from a valid 18-digit ID number (GB 11643-1999: digits 7-14 are the birth date, the
+    17th digit is odd for men and even for women); None when the number is empty or fails `validate_id_number`."""
+    value = normalize_id_number(value)
+    try:
+        validate_id_number(value)
+    except ValidationError:
+        return None
+    birth = datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    return IdFacts(sex="M" if int(value[16]) % 2 else "F", birth_date=birth)
 
 
 def normalize_phone(value: str) -> str:

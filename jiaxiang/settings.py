@@ -245,6 +245,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Case list: rows per page, and how deep the page number may go (OFFSET stays bounded on 100k+ cases).
 CASE_LIST_PAGE_SIZE = 25
 CASE_LIST_MAX_PAGES = 200
+# The ledger's Excel export (cases.views.export): above this many rows it asks to narrow the filter.
+LEDGER_EXPORT_MAX_ROWS = env.int("LEDGER_EXPORT_MAX_ROWS", default=100_000)
 
 # Audit log (audit app): pages of the auditor's list, and the most rows one CSV export may hold.
 AUDIT_PAGE_SIZE = 50

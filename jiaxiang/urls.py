@@ -16,6 +16,7 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("meetings/", include("meetings.urls")),
     path("todo/", include("notify.urls")),
+    path("dashboard/", include("stats.urls")),
     path("warnings/", include(case_urls.warning_patterns)),
     path("supervision/", include(case_urls.supervision_patterns)),
     path("account/", include("accounts.urls")),

@@ -6,7 +6,7 @@ meeting, with the attendance) for support. Reviews, flag overrides and the froze
 
 from django.contrib import admin
 
-from .models import Attendance, Meeting
+from .models import Attendance, Meeting, ScoreWeight
 
 
 class AttendanceInline(admin.TabularInline):
@@ -36,6 +36,23 @@ class MeetingAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ScoreWeight)
+class ScoreWeightAdmin(admin.ModelAdmin):
+    """互学互比 weights (stats.ranking): edited here, never added or deleted (one row per figure, from the migration).
+    The 督导组's visits, opinions and samples are case content and are not shown in the admin."""
+
+    list_display = ("key", "weight")
+    list_editable = ("weight",)
+    fields = ("key", "weight")
+    readonly_fields = ("key",)
+
+    def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):

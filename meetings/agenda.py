@@ -38,6 +38,7 @@ from django.db.models import (
     OuterRef,
     Prefetch,
     Q,
+    prefetch_related_objects,
 )
 from django.utils import timezone
 
@@ -47,17 +48,21 @@ from cases.models import (
     Assignment,
     EarlyWarning,
     EscalationAction,
+    Extension,
+    ExtensionStatus,
     Referral,
     ReferralKind,
     ReferralStatus,
     Risk,
     Status,
+    Supervision,
+    SupervisionStatus,
     Tier,
     WarningStatus,
 )
 from cases.rules import escalation
 from cases.rules.deadlines import due_soon_q, overdue_q
-from cases.selectors import cases_visible_to
+from cases.selectors import cases_visible_to, running_clocks
 
 from .models import FlagOverride, Meeting, Review
 from .selectors import previous_meeting
@@ -156,12 +161,55 @@ class Agenda:
     def item_for(self, dispute_id) -> AgendaItem | None:
         return next((item for item in self.items if item.dispute.pk == dispute_id), None)
 
+    @property
+    def listed(self) -> list[AgendaItem]:
+        """Every item in page order (section by section), as the meeting goes through them."""
+        return [item for _, _, items in self.sections for item in items]
+
+    def neighbours(self, dispute_id) -> tuple[int, AgendaItem | None, AgendaItem | None]:
+        """(1-based position of the case in page order or 0, the item before it, the item after it)."""
+        listed = self.listed
+        at = next((i for i, item in enumerate(listed) if item.dispute.pk == dispute_id), None)
+        if at is None:
+            return 0, None, None
+        return at + 1, (listed[at - 1] if at else None), (listed[at + 1] if at + 1 < len(listed) else None)
+
+    def next_to_review(self, *, after) -> AgendaItem | None:
+        """The first item without a review listed after case `after` (page order, no wrapping): 保存并下一项."""
+        listed = self.listed
+        at = next((i for i, item in enumerate(listed) if item.dispute.pk == after), len(listed))
+        return next((item for item in listed[at + 1:] if item.review is None), None)
+
+    @property
+    def unreviewed(self) -> list[AgendaItem]:
+        return [item for item in self.items if item.review is None]
+
     def next_unreviewed(self, *, after) -> AgendaItem | None:
         """The first item without a review listed after case `after` (page order), wrapping around."""
         listed = [item for _, _, items in self.sections for item in items]
         at = next((i for i, item in enumerate(listed) if item.dispute.pk == after), -1)
         rest = listed[at + 1:] + listed[:at + 1]
         return next((item for item in rest if item.review is None and item.dispute.pk != after), None)
+
+
+def clocks_of(items: list[AgendaItem]) -> list[tuple[AgendaItem, list]]:
+    """Every running clock of each item (`cases.selectors.running_clocks`) for the table view, in three queries
+    for all items: open supervisions, pending transfers and pending extensions (open warnings are prefetched)."""
+    disputes = [item.dispute for item in items]
+    prefetch_related_objects(
+        disputes,
+        Prefetch("supervisions", queryset=Supervision.objects.filter(status=SupervisionStatus.OPEN),
+                 to_attr="open_supervisions"),
+        Prefetch("referrals", queryset=Referral.objects.filter(
+            kind=ReferralKind.TRANSFER, status=ReferralStatus.PENDING, ended_at__isnull=True).select_related("to_unit"),
+            to_attr="pending_transfers"),
+        Prefetch("extensions", queryset=Extension.objects.filter(status=ExtensionStatus.PENDING),
+                 to_attr="pending_extensions"),
+    )
+    return [(item, running_clocks(item.dispute, {
+        "supervisions": item.dispute.open_supervisions, "warnings": item.open_warnings,
+        "referrals": item.dispute.pending_transfers, "extensions": item.dispute.pending_extensions,
+    })) for item in items]
 
 
 _LOAD = object()

@@ -1,6 +1,7 @@
 """Forms of the meeting pages. They only validate input; every write goes through meetings.services."""
 
 import datetime
+import re
 
 from django import forms
 from django.utils import timezone
@@ -38,6 +39,57 @@ class AttendanceForm(forms.ModelForm):
         model = Attendance
         fields = ["kind", "name", "role_title", "unit"]
         help_texts = {"role_title": "如“调委会主任”“警务助理”“五老”。"}
+
+
+GUEST_LINE = re.compile(r"[\s\u3000,，、;；]+")
+
+
+class AttendanceBulkForm(forms.Form):
+    """Several attendees in one submit: accounts of the division ticked, and people without an account typed one a
+    line ("姓名 职务 单位", separated by spaces or commas)."""
+
+    accounts = forms.TypedMultipleChoiceField(
+        label="本单位人员（可多选，登记为参会成员）", required=False, coerce=int, widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "所选人员不属于本单位或已登记，请刷新页面后重新选择。"})
+    guests = forms.CharField(
+        label="其他人员（每行一人：姓名 职务 单位）", required=False, max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "王明 律师 嘉祥县法律援助中心\n张秀英 五老 刘山村"}),
+        help_text="没有系统账号的人员，如邀请的律师、五老、群众代表；用空格或逗号分隔。")
+    guest_kind = forms.ChoiceField(label="其他人员的类别", choices=AttendeeKind.choices, initial=AttendeeKind.GUEST)
+
+    def __init__(self, *args, accounts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["accounts"].choices = [(m.user_id, _member_label(m)) for m in accounts]
+        if not accounts:
+            self.fields["accounts"].help_text = "本单位的系统账号均已登记。"
+
+    def clean_guests(self):
+        rows, problems = [], []
+        for n, line in enumerate((self.cleaned_data.get("guests") or "").splitlines(), start=1):
+            parts = [p for p in GUEST_LINE.split(line.strip()) if p]
+            if not parts:
+                continue
+            name, role_title, unit = parts[0], (parts[1] if len(parts) > 1 else ""), "".join(parts[2:])
+            if len(name) > 32:
+                problems.append(f"第{n}行：姓名不能超过32字。")
+            elif len(role_title) > 64 or len(unit) > 64:
+                problems.append(f"第{n}行：职务、单位均不能超过64字。")
+            rows.append((name, role_title, unit))
+        if problems:
+            raise forms.ValidationError(problems)
+        return rows
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not data.get("accounts") and not data.get("guests"):
+            raise forms.ValidationError("请勾选本单位人员或填写其他人员（每行一人）。")
+        return data
+
+
+def _member_label(m) -> str:
+    name = m.user.get_full_name() or m.user.username
+    extra = "，".join(x for x in (m.title or m.get_role_display(), m.unit.name if m.unit_id else "") if x)
+    return f"{name}（{extra}）"
 
 
 class CloseMeetingForm(forms.Form):
@@ -112,6 +164,31 @@ def _blank(label):
     return [("", label)]
 
 
+def error_summary(form, *, anchor: str) -> list[dict]:
+    """A form's errors as templates/_error_summary.html lists them, in the form's order: {"href": "#<field id>",
+    "text": "<label>：<message>"}; errors of no one field link to `anchor`. A field of checkboxes links to its first
+    box (Django gives such fields no label id)."""
+    rows = [{"href": anchor, "text": str(e)} for e in form.non_field_errors()]
+    for bound in form:
+        target = bound.id_for_label or (f"{bound.auto_id}_0" if bound.auto_id else "")
+        href = anchor if bound.is_hidden or not target else f"#{target}"
+        rows += [{"href": href, "text": f"{bound.label}：{e}"} for e in bound.errors]
+    return rows
+
+
+class DecisionField(forms.ChoiceField):
+    """决定: a decision the case cannot take now (`refused`: decision -> why) is not offered; posted anyway (a stale
+    page, a forged request) it is refused with the reason, not a generic "invalid choice"."""
+
+    refused: dict = {}
+
+    def validate(self, value):
+        if value in self.refused:
+            label = Decision(value).label
+            raise forms.ValidationError(f"“{label}”当前不能选择：{self.refused[value]}", code="refused")
+        super().validate(value)
+
+
 class ReviewForm(forms.Form):
     """One agenda item's 研判: analysis, a decision among those open to this case now, and the decision's details.
 
@@ -121,8 +198,9 @@ class ReviewForm(forms.Form):
 
     analysis = forms.CharField(label="研判意见", max_length=4000, widget=forms.Textarea(attrs={"rows": 3}),
                                error_messages={"required": "请填写研判意见。"})
-    decision = forms.ChoiceField(
-        label="决定", error_messages={"invalid_choice": "该决定当前不可选，请刷新页面后重新选择。"})
+    decision = DecisionField(
+        label="决定", error_messages={"invalid_choice": "该决定当前不可选，请刷新页面后重新选择。",
+                                      "required": "请选择决定。"})
     outcome = forms.ChoiceField(label="化解结果", required=False, choices=_blank("请选择") + Outcome.choices)
     note = forms.CharField(label="结果说明", required=False, max_length=2000,
                            help_text="调解不成的，写明已告知当事人的其他解决途径（诉讼、仲裁、行政处理等）。")
@@ -142,9 +220,11 @@ class ReviewForm(forms.Form):
                              widget=forms.Textarea(attrs={"rows": 2}),
                              help_text="不填则使用研判意见。")
 
-    def __init__(self, *args, decisions, current=None, choices, tier, suggested_triggers=(), **kwargs):
+    def __init__(self, *args, decisions, current=None, choices, tier, suggested_triggers=(), refused=None,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.current = current
+        self.fields["decision"].refused = {d: why for d, why in (refused or {}).items() if d != current}
         self.review_choices = choices
         offered = list(decisions)
         if current and current not in offered:

@@ -5,7 +5,8 @@ that day.
 `freeze(meeting, agenda)` builds the record in a fixed number of queries: every agenda item — the reviewed ones with
 their decision (in the order they were reviewed), then the others as "未研判，转下次例会" with the case's status at
 closing (in agenda order) — plus 记录人 and 审核人. `for_viewer(user, data)` drops the items of cases the viewer may
-not see (the record is case content, DESIGN.md §7) and splits them into `reviewed_items` and `open_items`.
+not see (the record is case content, DESIGN.md §7) and splits them into `reviewed_items` and `open_items`; it adds
+the 督导组's opinions on the meeting with their answers (`opinions`, read live: 督导意见及答复).
 
 Format 1 (meetings closed before every agenda item was recorded) has only reviewed items, no `reviewed` key and no
 记录人/审核人; it is read as is: every item of it counts as reviewed (`is_reviewed`).
@@ -18,6 +19,7 @@ from cases.selectors import cases_visible_to
 
 from . import agenda as agenda_module
 from .models import AttendeeKind, FlagOverride, Meeting, Review
+from .oversight_selectors import meeting_opinions
 
 FORMAT_VERSION = 2
 KIND_ORDER = {kind: i for i, kind in enumerate(AttendeeKind.values)}
@@ -175,12 +177,25 @@ def _item(review, assignment, warning, referral, actions, agenda_item) -> dict:
     }
 
 
+def _opinions(data: dict) -> list[dict]:
+    """督导意见及答复 of the meeting (live, not frozen: the convener may answer after closing), found by the meeting's
+    division and week (one per division and week)."""
+    division = (data.get("division") or {}).get("code")
+    if not division:
+        return []
+    pk = Meeting.objects.filter(division_id=division, iso_year=data.get("iso_year"),
+                                iso_week=data.get("iso_week")).values_list("pk", flat=True).first()
+    return meeting_opinions(pk) if pk else []
+
+
 def for_viewer(user, data: dict, *, whole: bool = True) -> dict:
     """The minutes with only the cases `user` may see (one query); `hidden` counts what was left out.
 
     `whole=False` (`cases.policy.sees_whole_meeting`: a responsible unit) is the reduced record: its own cases'
     items only — no place, summary or attendance, and not even how many other items there were (`reduced`)."""
+    opinions = _opinions(data) if whole else []
     numbers = {i["number"] for i in data["items"]} | {o["number"] for o in data["overrides"]}
+    numbers |= {o["number"] for o in opinions if o["number"]}
     visible = set()
     if numbers:
         visible = set(cases_visible_to(user).filter(number__in=numbers).values_list("number", flat=True))
@@ -192,6 +207,7 @@ def for_viewer(user, data: dict, *, whole: bool = True) -> dict:
         "open_items": [i for i in items if not is_reviewed(i)],
         "overrides": [o for o in data["overrides"] if o["number"] in visible],
         "hidden": len(data["items"]) - len(items),
+        "opinions": [o for o in opinions if not o["number"] or o["number"] in visible],
     }
     if not whole:
         shown.update(place="", form="", form_label="", summary="", attendees=[], hidden=0, reduced=True)

@@ -19,11 +19,10 @@ from django.utils import timezone
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
-from lxml import etree
+
+from core.docx_fonts import declare_fonts, field_run, set_fonts, set_property
 
 from .minutes import NOT_REVIEWED, is_reviewed
 
@@ -100,25 +99,11 @@ def _page(doc):
 
 
 def _fonts(rpr, name):
-    """All four scripts in `name`, dropping the template's theme fonts (which would win over a plain name)."""
-    rfonts = rpr.find(qn("w:rFonts"))
-    if rfonts is None:
-        rfonts = OxmlElement("w:rFonts")
-        rpr.insert(0, rfonts)
-    for key in list(rfonts.attrib):
-        del rfonts.attrib[key]
-    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        rfonts.set(qn(attr), name)
+    set_fonts(rpr, name)
 
 
 def _set(rpr, tag, **attrs):
-    el = rpr.find(qn(tag))
-    if el is None:
-        el = OxmlElement(tag)
-        rpr.append(el)
-    for key, value in attrs.items():
-        el.set(qn(f"w:{key}"), str(value))
-    return el
+    return set_property(rpr, tag, **attrs)
 
 
 def _char_spacing(rpr, twentieths):
@@ -172,18 +157,7 @@ def _styles(doc):
 def _font_table(doc):
     """Declare the 公文 fonts with their alternatives (w:altName) and the GB2312 charset, so Word substitutes 宋体 for
     方正小标宋简体, 仿宋 for 仿宋_GB2312 and 楷体 for 楷体_GB2312 where those are not installed."""
-    part = next(rel.target_part for rel in doc.part.rels.values() if rel.reltype == RT.FONT_TABLE)
-    root = etree.fromstring(part.blob)
-    known = {el.get(qn("w:name")) for el in root.findall(qn("w:font"))}
-    for name, alternative, family in FONT_TABLE:
-        if name in known:
-            continue
-        font = etree.SubElement(root, qn("w:font"), {qn("w:name"): name})
-        etree.SubElement(font, qn("w:altName"), {qn("w:val"): alternative})
-        etree.SubElement(font, qn("w:charset"), {qn("w:val"): "86"})
-        etree.SubElement(font, qn("w:family"), {qn("w:val"): family})
-        etree.SubElement(font, qn("w:pitch"), {qn("w:val"): "variable"})
-    part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)  # a plain Part
+    declare_fonts(doc, FONT_TABLE)
 
 
 # --- page numbers --------------------------------------------------------------------------------------------------
@@ -191,24 +165,7 @@ def _font_table(doc):
 
 def _field_run(paragraph, instruction):
     """A complex field (fldChar begin / instrText / separate / a placeholder / end), updated by Word on display."""
-    def run_with(child):
-        run = paragraph.add_run()
-        run._r.append(child)
-        return run
-
-    begin = OxmlElement("w:fldChar")
-    begin.set(qn("w:fldCharType"), "begin")
-    instr = OxmlElement("w:instrText")
-    instr.set(qn("xml:space"), "preserve")
-    instr.text = f" {instruction} "
-    separate = OxmlElement("w:fldChar")
-    separate.set(qn("w:fldCharType"), "separate")
-    end = OxmlElement("w:fldChar")
-    end.set(qn("w:fldCharType"), "end")
-    runs = [run_with(begin), run_with(instr), run_with(separate)]
-    runs.append(paragraph.add_run("1"))
-    runs.append(run_with(end))
-    return runs
+    return field_run(paragraph, instruction)
 
 
 def _page_number(footer, align):

@@ -129,3 +129,13 @@ class FlagOverride(models.Model):
         verbose_name = "规则提示处理说明"
         verbose_name_plural = "规则提示处理说明"
         constraints = [models.UniqueConstraint(fields=["meeting", "dispute", "rule"], name="override_once")]
+
+
+# 督导组 records (issue 11 #3) live in their own module of this app.
+from .oversight import (  # noqa: E402, F401
+    OversightOpinion,
+    OversightVisit,
+    ScoreWeight,
+    SpotCheckItem,
+    SpotCheckSample,
+)

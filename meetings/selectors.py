@@ -81,6 +81,14 @@ class Week:
     def param(self) -> str:
         return f"{self.year}-W{self.week:02d}"
 
+    @property
+    def label(self) -> str:
+        """The week as people say it: "12月1日—12月7日，第49周" (with the years when it spans New Year)."""
+        mon, sun = self.monday, self.sunday
+        if mon.year != sun.year:
+            return f"{mon.year}年{mon.month}月{mon.day}日—{sun.year}年{sun.month}月{sun.day}日，第{self.week}周"
+        return f"{mon.month}月{mon.day}日—{sun.month}月{sun.day}日，第{self.week}周"
+
     def __str__(self):
         return f"{self.year}年第{self.week}周"
 
@@ -219,6 +227,17 @@ def review_choices(meeting: Meeting) -> ReviewChoices:
     return choices
 
 
+def division_accounts(meeting: Meeting) -> list[Membership]:
+    """The accounts of the meeting's division that may be entered as 参会成员 at once (one query): every case-working
+    role of the division, the people already in the attendance left out."""
+    present = meeting.attendance.filter(user__isnull=False).values("user_id")
+    return list(
+        Membership.objects.filter(division_id=meeting.division_id).exclude(role__in=NO_CASE_ACCESS_ROLES)
+        .exclude(user_id__in=present).filter(user__is_active=True)
+        .select_related("user", "unit").order_by("role", "user__first_name", "user_id")
+    )
+
+
 # --- 本周例会召开情况 -----------------------------------------------------------------------------------------------
 
 
@@ -312,3 +331,21 @@ def compliance_for(user, week: Week) -> Compliance:
         return Compliance(scope, week, Level.VILLAGE, meetings.get(scope.code), rows)
     own = in_week.filter(division_id=scope.code).first()
     return Compliance(scope, week, Level.VILLAGE, own, [ComplianceRow(scope, own)])
+
+
+def weekly_meeting_counts(scope: Division, first: datetime.date, last: datetime.date) -> tuple[dict, dict]:
+    """Meeting compliance per week inside `scope` (stats/, DESIGN.md §8), in two queries, however many weeks:
+    ({(iso_year, iso_week, tier): divisions that held their meeting}, {tier: divisions expected to hold one})."""
+    held = {
+        (row["iso_year"], row["iso_week"], row["tier"]): row["n"]
+        for row in Meeting.objects.filter(subtree_q("division__code", scope), held_on__gte=first, held_on__lte=last)
+        # one meeting per division and week (constraint meeting_one_per_week): counting meetings counts divisions
+        .values("iso_year", "iso_week", "tier").annotate(n=Count("id")).order_by()
+    }
+    tier_of = {Level.COUNTY: Tier.COUNTY, Level.TOWNSHIP: Tier.TOWN, Level.VILLAGE: Tier.VILLAGE}
+    expected = {
+        tier_of[row["level"]]: row["n"]
+        for row in Division.objects.filter(subtree_q("code", scope), level__in=list(tier_of))
+        .values("level").annotate(n=Count("code")).order_by()
+    }
+    return held, expected

@@ -18,8 +18,10 @@ from cases import services as workflow
 from cases.models import EventKind, Status
 from cases.rules import escalation
 from cases.rules.transitions import allowed_actions as table_allows
+from cases.rules.transitions import refusal_message
 from cases.services import record_change
 from core.errors import Refused
+from org.models import NO_CASE_ACCESS_ROLES, Membership
 from org.selectors import membership_of
 
 from . import agenda, minutes
@@ -68,8 +70,29 @@ def allowed_actions(user, dispute, referral) -> set[str]:
     return set(table_allows(user, dispute, referral=referral, extension=None))
 
 
-def available_decisions(meeting: Meeting, allowed: set[str]) -> list[str]:
-    return [d for d in TIER_DECISIONS[meeting.tier] if not DECISION_ACTIONS[d] or set(DECISION_ACTIONS[d]) & allowed]
+def available_decisions(meeting: Meeting, allowed: set[str], refused: dict | None = None) -> list[str]:
+    """The decisions of the meeting's tier the case can take now: its workflow action is allowed (`allowed`) and
+    nothing in `refused` (decision_refusals) stands in the way."""
+    refused = refused or {}
+    return [d for d in TIER_DECISIONS[meeting.tier]
+            if d not in refused and (not DECISION_ACTIONS[d] or set(DECISION_ACTIONS[d]) & allowed)]
+
+
+FEEDBACK_FIRST = "镇街案件化解前，责任人须至少有一条“包反馈”记录。"
+
+
+def decision_refusals(meeting: Meeting, dispute, allowed: set[str], *, feedback_logged: bool) -> dict[str, str]:
+    """{decision: why the case cannot take it now} for the tier's decisions that are not open to it — the
+    workflow table refuses the action, or (化解 of a town case) no 包反馈 is recorded yet (`feedback_logged`, from
+    the caller's records, so no query here). The form leaves these out and refuses a forged one with the reason."""
+    refused = {}
+    for d in TIER_DECISIONS[meeting.tier]:
+        actions = DECISION_ACTIONS[d]
+        if actions and not set(actions) & allowed:
+            refused[d] = refusal_message(dispute, actions[-1])
+        elif d in (Decision.RESOLVE, Decision.MEDIATE) and dispute.tier == "town" and not feedback_logged:
+            refused[d] = FEEDBACK_FIRST
+    return refused
 
 
 # --- opening and editing -------------------------------------------------------------------------------------------
@@ -136,6 +159,36 @@ def add_attendee(*, actor, meeting: Meeting, kind: str, name: str, role_title: s
     )
     _audit(actor, meeting, f"增加参会人员（{attendance.get_kind_display()}）")
     return attendance
+
+
+@transaction.atomic
+def add_attendees(*, actor, meeting: Meeting, user_ids=(), guests=(), guest_kind: str = AttendeeKind.GUEST
+                  ) -> list[Attendance]:
+    """Several attendees in one go: accounts of the meeting's division (`user_ids`, entered as 参会成员 with their
+    post and unit) and people without an account (`guests`: (name, post, unit), entered as `guest_kind`).
+    Accounts already in the attendance are skipped; an account outside the division is refused."""
+    meeting = _lock_open(actor, meeting)
+    if guest_kind not in AttendeeKind.values:
+        raise Refused("请选择参会类别。", field="guest_kind")
+    wanted = set(user_ids)
+    members = {m.user_id: m for m in Membership.objects.filter(division_id=meeting.division_id, user_id__in=wanted)
+               .exclude(role__in=NO_CASE_ACCESS_ROLES).select_related("user", "unit")}
+    if wanted - set(members):
+        raise Refused("所选人员不属于本单位，请刷新页面后重新选择。", field="accounts")
+    present = set(Attendance.objects.filter(meeting=meeting, user_id__in=wanted).values_list("user_id", flat=True))
+    rows = [
+        Attendance(meeting=meeting, kind=AttendeeKind.MEMBER, name=_name(m.user), user=m.user,
+                   role_title=(m.title or m.get_role_display())[:64], unit=(m.unit.name if m.unit_id else "")[:64])
+        for uid, m in sorted(members.items(), key=lambda kv: (kv[1].role, kv[1].user_id)) if uid not in present
+    ]
+    for name, role_title, unit in guests:
+        rows.append(Attendance(meeting=meeting, kind=guest_kind, name=_required(name, "姓名", 32),
+                               role_title=(role_title or "").strip()[:64], unit=(unit or "").strip()[:64]))
+    if not rows:
+        raise Refused("请勾选本单位人员或填写其他人员（所选人员可能已在参会名单中）。")
+    created = Attendance.objects.bulk_create(rows)
+    _audit(actor, meeting, f"增加参会人员{len(created)}名")
+    return created
 
 
 @transaction.atomic

@@ -9,23 +9,26 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 import audit
 from cases import policy
-from cases.models import Tier
-from cases.selectors import get_case_for_user
+from cases.models import DutyKind, DutyLog, Tier
+from cases.selectors import case_workflow_records, get_case_for_user, running_clocks
 from core.errors import Refused, attempt
 from core.pagination import paginate
 from meetings import agenda, minutes, selectors, services
 from meetings.forms import (
+    AttendanceBulkForm,
     AttendanceForm,
     CloseMeetingForm,
     MeetingEditForm,
     OpenMeetingForm,
     OverrideForm,
     ReviewForm,
+    error_summary,
 )
 from meetings.minutes_docx import build_docx
 from meetings.models import Meeting, MeetingStatus
@@ -38,6 +41,8 @@ SIGN_SHEET_SPARE = 5  # … and never fewer empty rows than this, for those who 
 @require_GET
 def meeting_list(request):
     page = paginate(selectors.meeting_list(request.user), request.GET.get("page"))
+    for m in page.rows:
+        m.week = selectors.Week(m.iso_year, m.iso_week)
     position = policy.convening(request.user)
     this_week = None
     if position:
@@ -94,6 +99,7 @@ def _render_detail(request, meeting, *, bound=None, status=200, **forms):
         "meeting": meeting, "can_write": can_write, "sees_whole": whole,
         "heading": f"{minutes.meeting_place_name(meeting)}{meeting.iso_year}年第{meeting.iso_week}周平安周例会",
         "attendees": list(meeting.attendance.all()) if whole else [],
+        "week": selectors.Week(meeting.iso_year, meeting.iso_week),
     }
     if meeting.status == MeetingStatus.CLOSED:
         context["minutes"] = minutes.for_viewer(user, meeting.minutes or {"items": [], "overrides": []}, whole=whole)
@@ -104,9 +110,13 @@ def _render_detail(request, meeting, *, bound=None, status=200, **forms):
         item = ag.item_for(open_pk) if open_pk else None
         if item is not None:
             item.review_form = form or _review_form(user, meeting, item, selectors.review_choices(meeting))
+            item.review_errors = error_summary(item.review_form, anchor="#review-form") if form else []
         context.update({
             "open_item": item,
+            "first_to_review": (ag.unreviewed or ag.listed or [None])[0],
             "attendance_form": forms.get("attendance_form") or AttendanceForm(),
+            "bulk_form": forms.get("bulk_form") or AttendanceBulkForm(
+                accounts=selectors.division_accounts(meeting), auto_id="bulk_%s"),
             "edit_form": forms.get("edit_form") or MeetingEditForm(instance=meeting),
             "close_form": forms.get("close_form") or CloseMeetingForm(
                 attendees=context["attendees"], convener_id=meeting.convener_id),
@@ -130,14 +140,21 @@ def _int(value):
         return None
 
 
-def _review_form(user, meeting, item, choices, data=None):
-    allowed = services.allowed_actions(user, item.dispute, item.pending_referral)
+def _review_form(user, meeting, item, choices, data=None, *, feedback_logged=None):
+    """The item's review form, offering only the decisions the case can take now. `feedback_logged` (a 包反馈 is
+    recorded) comes from the caller's records; unknown, it costs one query, only for a town case."""
+    d = item.dispute
+    allowed = services.allowed_actions(user, d, item.pending_referral)
+    if feedback_logged is None:
+        feedback_logged = d.tier != Tier.TOWN or "resolve" not in allowed or DutyLog.objects.filter(
+            dispute=d, kind=DutyKind.FEEDBACK).exists()
+    refused = services.decision_refusals(meeting, d, allowed, feedback_logged=feedback_logged)
     current = item.review.decision if item.review else None
     initial = {"analysis": item.review.analysis} if item.review else {}
     return ReviewForm(
-        data, decisions=services.available_decisions(meeting, allowed), current=current, choices=choices,
-        tier=meeting.tier, suggested_triggers=item.suggested_triggers, initial=initial,
-        auto_id=f"r{item.dispute.pk}_%s",
+        data, decisions=services.available_decisions(meeting, allowed, refused), current=current, choices=choices,
+        tier=meeting.tier, suggested_triggers=item.suggested_triggers, initial=initial, refused=refused,
+        auto_id=f"r{d.pk}_%s",
     )
 
 
@@ -181,6 +198,24 @@ def attendance_add(request, pk):
             messages.success(request, f"已登记参会人员：{form.cleaned_data['name']}。")
             return redirect(meeting.get_absolute_url() + "#attendance")
     return _render_detail(request, meeting, attendance_form=form)
+
+
+@login_required
+@require_POST
+def attendance_bulk(request, pk):
+    """Several attendees in one submit: the division's accounts ticked, people without an account one a line."""
+    meeting = selectors.get_meeting_for_user(request.user, pk, write=True)
+    if closed := _closed(request, meeting):
+        return closed
+    form = AttendanceBulkForm(request.POST, accounts=selectors.division_accounts(meeting), auto_id="bulk_%s")
+    if form.is_valid():
+        added = attempt(form, services.add_attendees, actor=request.user, meeting=meeting,
+                        user_ids=form.cleaned_data["accounts"], guests=form.cleaned_data["guests"],
+                        guest_kind=form.cleaned_data["guest_kind"])
+        if added is not None:
+            messages.success(request, f"已登记参会人员{len(added)}名：{'、'.join(a.name for a in added)}。")
+            return redirect(meeting.get_absolute_url() + "#attendance")
+    return _render_detail(request, meeting, bulk_form=form)
 
 
 @login_required
@@ -230,6 +265,89 @@ def review(request, pk, number):
                 return redirect(_item_url(meeting, following.dispute.pk, open_form=True))
             return redirect(_item_url(meeting, dispute.pk))
     return _render_detail(request, meeting, bound=(dispute.pk, form))
+
+
+LAST_EVENTS = 5  # the item page shows the case's latest timeline rows; the case page has them all
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_item(request, pk, number):
+    """One agenda item as the meeting works it: the case summary (description, masked parties, the last events,
+    every running clock) beside the review form; "保存并下一项" goes on to the next item not yet reviewed.
+    Read-only roles see the summary without the form. A fixed number of queries, whatever the agenda's size."""
+    writing = request.method == "POST"
+    meeting = selectors.get_meeting_for_user(request.user, pk, write=writing)
+    dispute = get_case_for_user(request.user, number)
+    if meeting.status != MeetingStatus.OPEN:
+        if writing:
+            return _closed(request, meeting)
+        messages.info(request, "本次例会已闭会，研判事项见会议纪要。")
+        return redirect(meeting)
+    ag = agenda.assemble(meeting, user=request.user)
+    item = ag.item_for(dispute.pk)
+    if item is None:
+        messages.error(request, f"{dispute.number} 不在本次例会的议程中。")
+        return redirect(meeting)
+    d = item.dispute
+    records = case_workflow_records(d)
+    form = None
+    if policy.can_write_meeting(request.user, meeting):
+        form = _review_form(request.user, meeting, item, selectors.review_choices(meeting),
+                            data=request.POST if writing else None,
+                            feedback_logged=any(log.kind == DutyKind.FEEDBACK for log in records["duty_logs"]))
+    if writing and form.is_valid() and attempt(
+        form, services.record_review, actor=request.user, meeting=meeting, dispute=d,
+        analysis=form.cleaned_data["analysis"], decision=form.cleaned_data["decision"], **form.details(),
+    ) is not None:
+        messages.success(request, f"已记录对 {d.number} 的研判。")
+        if request.POST.get("then") != "next":
+            return redirect("meetings:item", meeting.pk, d.number)
+        following = ag.next_to_review(after=d.pk)
+        if following is not None:
+            return redirect("meetings:item", meeting.pk, following.dispute.number)
+        left = [i for i in ag.unreviewed if i.dispute.pk != d.pk]
+        messages.info(request, f"已是议程最后一项，还有 {len(left)} 件未研判：{'、'.join(i.dispute.number for i in left)}。"
+                      if left else "议程上的案件均已研判，可以闭会。")
+        return redirect(meeting.get_absolute_url() + ("#agenda" if left else "#close"))
+    position, before, after = ag.neighbours(d.pk)
+    return render(request, "meetings/meeting_item.html", {
+        "meeting": meeting, "item": item, "d": d, "form": form, "records": records,
+        "errors": error_summary(form, anchor="#review-form") if writing else [],
+        "parties": list(d.parties.all()), "clocks": running_clocks(d, records),
+        "events": list(d.events.select_related("actor").order_by("-at", "-id")[:LAST_EVENTS]),
+        "position": position, "total": len(ag.items), "before": before, "after": after,
+        "assignment": next((a for a in records["assignments"] if a.active), None),
+        "week": selectors.Week(meeting.iso_year, meeting.iso_week),
+    }, status=200)
+
+
+@login_required
+@require_GET
+def meeting_table(request, pk):
+    """The agenda as one table for the projector (≥ 1366 px): number, title, village, risk, status, clocks and the
+    decision so far. A closed meeting: its frozen minutes' items. Fixed queries (three prefetches for the clocks)."""
+    meeting = selectors.get_meeting_for_user(request.user, pk)
+    whole = policy.sees_whole_meeting(request.user, meeting)
+    if meeting.status == MeetingStatus.CLOSED:
+        data = minutes.for_viewer(request.user, meeting.minutes or {"items": [], "overrides": []}, whole=whole)
+        rows = [{"number": i.get("number"), "title": i.get("title"), "village": i.get("village"),
+                 "risk": i.get("risk"), "risk_label": i.get("risk_label"), "status_label": i.get("status_label"),
+                 "reasons": i.get("reasons") or [], "decision": i.get("decision_label"), "clocks": []}
+                for i in [*data["reviewed_items"], *data["open_items"]]]
+    else:
+        ag = agenda.assemble(meeting, user=request.user)
+        rows = [{"number": it.dispute.number, "title": it.dispute.title, "village": it.dispute.village.short_name,
+                 "risk": it.dispute.risk, "risk_label": it.dispute.get_risk_display(),
+                 "status_label": it.dispute.get_status_display(), "reasons": it.reasons, "clocks": clocks,
+                 "decision": it.review.get_decision_display() if it.review else "",
+                 "url": reverse("meetings:item", args=[meeting.pk, it.dispute.number])}
+                for it, clocks in agenda.clocks_of(ag.listed)]
+    return render(request, "meetings/meeting_table.html", {
+        "meeting": meeting, "rows": rows, "week": selectors.Week(meeting.iso_year, meeting.iso_week),
+        "heading": f"{minutes.meeting_place_name(meeting)}{meeting.iso_year}年第{meeting.iso_week}周平安周例会",
+        "reviewed": sum(bool(r["decision"]) for r in rows) if meeting.status == MeetingStatus.OPEN else None,
+    })
 
 
 @login_required

@@ -11,6 +11,7 @@ import functools
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,6 +23,8 @@ from cases.models import (
     ReferralKind,
     ReferralStatus,
     Supervision,
+    SupervisionAction,
+    SupervisionActionKind,
     SupervisionStatus,
     Tier,
 )
@@ -30,6 +33,8 @@ from org.jurisdiction import COUNTY_CODE
 from org.models import TOWN_ROLES, VILLAGE_ROLES, Membership, Role
 
 from .models import Notification, NotificationKind
+
+WORK_KINDS = (SupervisionActionKind.REMIND, SupervisionActionKind.NOTICE, SupervisionActionKind.REPLY)
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,19 @@ class Facts:
 
     @functools.cached_property
     def open_supervisions(self):
-        return list(Supervision.objects.filter(dispute=self.case, status=SupervisionStatus.OPEN))
+        # has_work: whether the 纪委 recorded 催办/通知书/回复 on it, so `supervision_work` costs no query without.
+        work = SupervisionAction.objects.filter(supervision=OuterRef("pk"), kind__in=WORK_KINDS)
+        return list(Supervision.objects.filter(dispute=self.case, status=SupervisionStatus.OPEN)
+                    .annotate(has_work=Exists(work)))
+
+    @functools.cached_property
+    def supervision_work(self):
+        """The 纪委's 催办, 督办通知书 and 回复 on the case's open supervisions, oldest first (one query)."""
+        busy = [s.pk for s in self.open_supervisions if s.has_work]
+        if not busy:
+            return []
+        return list(SupervisionAction.objects.filter(supervision__in=busy, kind__in=WORK_KINDS)
+                    .order_by("created_at", "id"))
 
     @functools.cached_property
     def open_warnings(self):
@@ -149,6 +166,28 @@ def supervisions(f):
                    f.holders() | f.assignees() | f.members(s.division_id, frozenset({Role.DISCIPLINE})))
 
 
+def supervision_work(f):
+    """纪委催办 and 督办通知书 on an open 督办, for the 四定's 包案领导 and 责任人 (the holding tier's people when the
+    case has no 四定), until a 回复 is recorded after it (a notice: a reply to that notice)."""
+    if not f.supervision_work:
+        return
+    people = f.assignees() or f.holders()
+    replies = [a for a in f.supervision_work if a.kind == SupervisionActionKind.REPLY]
+    answered = {a.reply_to_id for a in replies}
+    case = f.case
+    for a in f.supervision_work:
+        if a.kind == SupervisionActionKind.REMIND:
+            if any(r.supervision_id == a.supervision_id and (r.created_at, r.pk) > (a.created_at, a.pk)
+                   for r in replies):
+                continue
+            yield Item(NotificationKind.SUPERVISION, f"supervision_remind:{a.pk}",
+                       f"纪委催办：{case.number} {a.text[:80]}", people)
+        elif a.kind == SupervisionActionKind.NOTICE and a.pk not in answered:
+            yield Item(NotificationKind.SUPERVISION, f"supervision_notice:{a.pk}",
+                       f"纪委督办通知书{a.number}：{case.number} 请于{a.reply_by:%m月%d日}前书面回复：{case.title}",
+                       people)
+
+
 def assignments_due(f):
     """My 四定 due within SOON_DAYS days, or overdue, while the case is open."""
     a, case = f.assignment, f.case
@@ -184,7 +223,7 @@ def warnings(f):
                        f"前批示/回复：{f.case.title}", f.members(w.recipient_division_id, roles))
 
 
-SOURCES = [referrals, transfers, supervisions, assignments_due, extensions, warnings]
+SOURCES = [referrals, transfers, supervisions, supervision_work, assignments_due, extensions, warnings]
 
 
 # --- keeping the notifications in step -----------------------------------------------------------------------------

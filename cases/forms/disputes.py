@@ -2,9 +2,38 @@ from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 
-from core.validators import normalize_id_number, normalize_phone, validate_id_number, validate_phone
+from core import crypto
+from core.validators import (
+    id_number_facts,
+    normalize_id_number,
+    normalize_phone,
+    validate_id_number,
+    validate_phone,
+)
 
-from ..models import Dispute, Party, Risk, SubCategory
+from .. import policy
+from ..models import OPEN_STATUSES, Dispute, Party, Risk, Sex, SubCategory
+from ..selectors import cases_visible_to
+
+
+def error_summary(form, formset=None, *, anchor: str) -> list[dict]:
+    """The errors of a form (and its party formset) as the summary at the top of the page lists them, in the order
+    of the page: each {"href": "#<field id>", "text": "<label>：<message>"}; errors of no one field link to
+    `anchor` (the form), the formset's to its list of parties, a party's to its fieldset."""
+    rows = _form_rows(form, "", anchor)
+    if formset is not None:
+        rows += [{"href": "#parties", "text": f"当事人：{e}"} for e in formset.non_form_errors()]
+        for n, party_form in enumerate(formset.forms, start=1):
+            rows += _form_rows(party_form, f"第{n}名当事人 · ", f"#{party_form.prefix}")
+    return rows
+
+
+def _form_rows(form, prefix: str, anchor: str) -> list[dict]:
+    rows = [{"href": anchor, "text": f"{prefix}{e}"} for e in form.non_field_errors()]
+    for bound in form:
+        href = anchor if bound.is_hidden else f"#{bound.id_for_label}"
+        rows += [{"href": href, "text": f"{prefix}{bound.label}：{e}"} for e in bound.errors]
+    return rows
 
 
 class DisputeFieldsForm(forms.ModelForm):
@@ -111,6 +140,19 @@ class PartyForm(forms.ModelForm):
             validate_phone(value)
         return value
 
+    def clean(self):
+        data = super().clean()
+        facts = id_number_facts(data.get("id_number"))
+        if facts and data.get("sex") and data["sex"] != facts.sex:
+            self.add_error("sex", f"身份证号显示为{Sex(facts.sex).label}性，与所选性别不符。")
+        return data
+
+    @property
+    def id_facts(self) -> dict | None:
+        """性别 and 出生日期 as the typed (valid) ID number states them, for the form to show beside it."""
+        facts = id_number_facts(self["id_number"].value())
+        return facts and {"sex": Sex(facts.sex).label, "birth_date": facts.birth_date}
+
 
 class BasePartyFormSet(BaseInlineFormSet):
     def clean(self):
@@ -123,6 +165,32 @@ class BasePartyFormSet(BaseInlineFormSet):
         ids = [f.cleaned_data["id_number"] for f in kept if f.cleaned_data.get("id_number")]
         if len(ids) != len(set(ids)):
             raise forms.ValidationError("同一身份证号不能重复登记为两名当事人。")
+
+    def likely_duplicates(self, user) -> list[dict]:
+        """Open cases `user` may see and reveal on with a party of the same (valid) ID number as one typed here:
+        {"name": typed party's name, "case": the case}, by the keyed hash (Party.id_hash, services.pii), never LIKE.
+        A hint only: a new dispute between the same people is still registered once the user confirms."""
+        typed = {}
+        for f in self._kept_forms():
+            number = f.cleaned_data.get("id_number")
+            if number and id_number_facts(number):
+                for h in crypto.id_hash_candidates(number):
+                    typed[h] = f.cleaned_data["name"]
+        if not typed:
+            return []
+        parties = (Party.objects.filter(id_hash__in=typed, dispute__status__in=OPEN_STATUSES,
+                                        dispute__in=cases_visible_to(user).values("pk"))
+                   .select_related("dispute").order_by("-dispute__created_at", "-dispute_id", "id"))
+        hits, seen = [], set()
+        for party in parties:
+            key = (party.id_hash, party.dispute_id)
+            if key not in seen and policy.can_reveal_pii(user, party.dispute):
+                seen.add(key)
+                hits.append({"name": typed[party.id_hash], "case": party.dispute})
+        return hits
+
+    def _kept_forms(self):
+        return [f for f in self.forms if f.has_changed() and not self._should_delete_form(f)]
 
     def party_rows(self) -> list[dict]:
         return [

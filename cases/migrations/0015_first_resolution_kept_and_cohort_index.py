@@ -55,5 +55,10 @@ class Migration(migrations.Migration):
             model_name='dispute',
             index=models.Index(fields=['created_at'], name='dispute_created'),
         ),
+        migrations.AddIndex(
+            model_name='dispute',
+            index=models.Index(condition=models.Q(('first_resolved_at__isnull', False)), fields=['first_resolved_at'],
+                               name='dispute_first_resolved'),
+        ),
         migrations.RunPython(backfill, migrations.RunPython.noop),
     ]

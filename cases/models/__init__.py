@@ -1,6 +1,7 @@
 """The cases app's models, one module per kind (choices, the dispute and its timeline, workflow records, rules,
 evidence). Import from `cases.models`; the modules are an internal split."""
 
+from .casebook import GOVERNANCE_FIELDS, GovernanceTag, MethodTag, TypicalCase, methods_value
 from .choices import (
     BASIC_FIELDS,
     EVENT_FIELDS,
@@ -29,6 +30,7 @@ from .choices import (
     Sex,
     Source,
     Status,
+    SupervisionActionKind,
     SupervisionStatus,
     Tier,
     TransferMode,
@@ -49,6 +51,8 @@ from .records import (
     Extension,
     Referral,
     Supervision,
+    SupervisionAction,
+    SupervisionNoticeSequence,
     Visit,
     WarningDeadline,
 )
@@ -65,4 +69,6 @@ __all__ = [
     "WarningStatus",
     "WarningTarget", "WarningTrigger",
     "PiiLookup", "PiiLookupKind",
+    "GOVERNANCE_FIELDS", "GovernanceTag", "MethodTag", "TypicalCase", "methods_value",
+    "SupervisionAction", "SupervisionActionKind", "SupervisionNoticeSequence",
 ]

@@ -135,6 +135,14 @@ class EventKind(models.TextChoices):
     WARNING_SIGNED = "warning_signed", "预警签收"
     WARNING_ANSWERED = "warning_answered", "预警批示/回复"
     WARNING_OVERDUE = "warning_overdue", "预警回复逾期"
+    TYPICAL_MARKED = "typical_marked", "列为典型案例"
+    TYPICAL_WITHDRAWN = "typical_withdrawn", "撤销典型案例"
+    SUPERVISION_REMINDED = "supervision_reminded", "纪委催办"
+    SUPERVISION_NOTICE = "supervision_notice", "发出督办通知书"
+    SUPERVISION_REPLIED = "supervision_replied", "督办回复"
+    SUPERVISION_INTERVIEW = "supervision_interview", "纪委约谈"
+    SUPERVISION_CIRCULAR = "supervision_circular", "纪委通报"
+    SUPERVISION_ACCOUNTABLE = "supervision_accountable", "纪委问责"
 
 
 class DutyKind(models.TextChoices):
@@ -189,6 +197,15 @@ class SupervisionStatus(models.TextChoices):
     OPEN = "open", "督办中"
     DONE = "done", "已办结"
     ESCALATED = "escalated", "逾期提级"
+
+
+class SupervisionActionKind(models.TextChoices):
+    REMIND = "remind", "催办"
+    NOTICE = "notice", "督办通知书"
+    REPLY = "reply", "回复"
+    INTERVIEW = "interview", "约谈"
+    CIRCULAR = "circular", "通报"
+    ACCOUNTABILITY = "accountability", "问责"
 
 
 class ClockMarkKind(models.TextChoices):

@@ -111,6 +111,9 @@ class Dispute(models.Model):
             models.Index(fields=["tier", "-created_at", "-id"], name="dispute_tier_created"),
             # Statistics: a period's cohort is a range of registration times (stats.figures.cohort).
             models.Index(fields=["created_at"], name="dispute_created"),
+            # The flow figure 本期化解 (stats.figures.resolved_in_period): first resolutions in a period.
+            models.Index(fields=["first_resolved_at"], name="dispute_first_resolved",
+                         condition=models.Q(first_resolved_at__isnull=False)),
             # Deadline sweeps and "due soon / overdue" agenda items only look at open cases.
             models.Index(
                 fields=["deadline"], name="dispute_open_deadline",

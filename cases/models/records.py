@@ -14,6 +14,7 @@ from .choices import (
     ReferralKind,
     ReferralStatus,
     Satisfaction,
+    SupervisionActionKind,
     SupervisionStatus,
     Tier,
     TransferMode,
@@ -261,6 +262,59 @@ class Supervision(models.Model):
             models.UniqueConstraint(fields=["dispute", "missed_deadline"], name="supervision_once_per_deadline"),
         ]
         indexes = [models.Index(fields=["due_at"], condition=models.Q(status="open"), name="supervision_open_due")]
+
+
+
+class SupervisionNoticeSequence(models.Model):
+    """督办通知书 numbers: one row per issuing 纪委 (division) and year, incremented under a row lock."""
+
+    division = models.ForeignKey(Division, verbose_name="发文纪委所在区划", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField("年份")
+    last = models.PositiveIntegerField("已用序号", default=0)
+
+    class Meta:
+        verbose_name = "督办通知书编号序列"
+        verbose_name_plural = "督办通知书编号序列"
+        constraints = [models.UniqueConstraint(fields=["division", "year"], name="supervision_notice_seq_once")]
+
+
+class SupervisionAction(models.Model):
+    """What the 纪委 did on a supervision (催办, 督办通知书, 约谈, 通报, 问责) and the 回复 to it. Append-only.
+
+    A notice carries its number (allocated once, so every download shows the same), the year and sequence it came
+    from, and the date by which a reply is due; a reply names the notice it answers (`reply_to`)."""
+
+    supervision = models.ForeignKey(Supervision, verbose_name="督办", on_delete=models.PROTECT, related_name="actions")
+    kind = models.CharField("类别", max_length=16, choices=SupervisionActionKind.choices)
+    on_date = models.DateField("日期")
+    text = models.TextField("内容", max_length=2000)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="记录人", on_delete=models.PROTECT,
+                              related_name="+")
+    created_at = models.DateTimeField("记录时间", auto_now_add=True)
+    # 督办通知书
+    number = models.CharField("通知书文号", max_length=40, blank=True)
+    notice_division = models.ForeignKey(Division, verbose_name="发文区划", null=True, blank=True,
+                                        on_delete=models.PROTECT, related_name="+")
+    notice_year = models.PositiveSmallIntegerField("文号年份", null=True, blank=True)
+    notice_seq = models.PositiveIntegerField("文号序号", null=True, blank=True)
+    reply_by = models.DateField("要求回复日期", null=True, blank=True)
+    # 回复
+    reply_to = models.ForeignKey("self", verbose_name="回复的通知书", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="replies")
+    replier = models.CharField("回复人", max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = "督办工作记录"
+        verbose_name_plural = "督办工作记录"
+        ordering = ["on_date", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["notice_division", "notice_year", "notice_seq"],
+                                    condition=models.Q(kind="notice"), name="supervision_notice_number_once"),
+        ]
+        indexes = [models.Index(fields=["supervision", "kind"], name="supervision_action_kind")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.number or self.on_date}"
 
 
 

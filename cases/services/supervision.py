@@ -16,18 +16,20 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
-from core.errors import Refused
+from core.errors import Forbidden, Refused
 from org.jurisdiction import county_code_of, township_code_of
 from org.models import SYSTEM_USERNAME
 
+from .. import policy
 from ..models import (
     OPEN_STATUSES,
     Assignment,
     ClockMark,
     ClockMarkKind,
+    DayMode,
     DeadlinePurpose,
     DeadlineRule,
     Dispute,
@@ -36,6 +38,9 @@ from ..models import (
     Referral,
     ReferralStatus,
     Supervision,
+    SupervisionAction,
+    SupervisionActionKind,
+    SupervisionNoticeSequence,
     SupervisionStatus,
     Tier,
     WarningStatus,
@@ -277,3 +282,144 @@ def close_supervision(*, actor, supervision: Supervision, note: str) -> Supervis
     record_change(case, actor, EventKind.SUPERVISION_CLOSED, field="supervision", old=SupervisionStatus.OPEN,
                   new=SupervisionStatus.DONE, note=note, obj=locked)
     return locked
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The 纪委's work on a supervision: 催办, 督办通知书, 回复, 约谈 / 通报 / 问责 (issue 11 point 2)
+# ---------------------------------------------------------------------------------------------------------------
+
+NOTICE_REPLY_WORKDAYS = 3  # 督办通知书: a written reply within three working days unless the 纪委 sets another date
+MEASURE_EVENTS = {
+    SupervisionActionKind.INTERVIEW: EventKind.SUPERVISION_INTERVIEW,
+    SupervisionActionKind.CIRCULAR: EventKind.SUPERVISION_CIRCULAR,
+    SupervisionActionKind.ACCOUNTABILITY: EventKind.SUPERVISION_ACCOUNTABLE,
+}
+
+
+def notice_prefix(division) -> str:
+    """The issuing body's short form in the document number: 嘉纪督 for the county, 纸坊镇纪督 for a town."""
+    return "嘉纪督" if division.level == "county" else f"{division.short_name}纪督"
+
+
+def notice_number(division, year: int, seq: int) -> str:
+    """嘉纪督〔2026〕12号: prefix, the year in 六角括号, the sequence without leading zeros."""
+    return f"{notice_prefix(division)}〔{year}〕{seq}号"
+
+
+def default_reply_by(start: datetime.date | None = None) -> datetime.date:
+    """Three working days after `start` (today), by the work calendar (cases.rules.deadlines)."""
+    return deadlines.due_date(start or timezone.localdate(), NOTICE_REPLY_WORKDAYS, DayMode.WORKDAY)
+
+
+def _reserve_notice_seq(division_id, year: int) -> int:
+    """The next number of the issuing division's year, under a row lock (like numbering.reserve_numbers)."""
+    SupervisionNoticeSequence.objects.get_or_create(division_id=division_id, year=year)
+    SupervisionNoticeSequence.objects.filter(division_id=division_id, year=year).update(last=F("last") + 1)
+    return (SupervisionNoticeSequence.objects.select_for_update().values_list("last", flat=True)
+            .get(division_id=division_id, year=year))
+
+
+def _lock_for_work(actor, supervision, *, open_only: bool):
+    """The case, then the supervision (the sweep's lock order), both locked; refused for anyone but the commission
+    running it, and (for 催办 and 通知书) once it is no longer open."""
+    case = Dispute.objects.select_for_update().get(pk=supervision.dispute_id)
+    locked = Supervision.objects.select_for_update().select_related("division").get(pk=supervision.pk)
+    if not policy.can_work_supervision(actor, locked):
+        raise Forbidden(f"该督办由{locked.division.name}纪委负责，您不能记录督办工作。")
+    if open_only and locked.status != SupervisionStatus.OPEN:
+        raise Refused(f"该督办已是“{locked.get_status_display()}”状态，不能再催办或发督办通知书。")
+    return case, locked
+
+
+def _text(text, what) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise Refused(f"请填写{what}。", field="text")
+    if len(text) > 2000:
+        raise Refused(f"{what}不能超过2000字。", field="text")
+    return text
+
+
+def _day(on_date, what="日期") -> datetime.date:
+    today = timezone.localdate()
+    on_date = on_date or today
+    if on_date > today:
+        raise Refused(f"{what}不能晚于今天。", field="on_date")
+    return on_date
+
+
+@transaction.atomic
+def remind_supervision(*, actor, supervision: Supervision, text: str, on_date=None) -> SupervisionAction:
+    """催办: a recorded reminder; it lands in the 待办 of the 包案领导 and 责任人 (notify.queue) until they reply."""
+    case, locked = _lock_for_work(actor, supervision, open_only=True)
+    text = _text(text, "催办内容")
+    action = SupervisionAction.objects.create(supervision=locked, kind=SupervisionActionKind.REMIND,
+                                              on_date=_day(on_date), text=text, actor=actor)
+    record_change(case, actor, EventKind.SUPERVISION_REMINDED, field="supervision", obj=action, bump=False,
+                  note=text)
+    return action
+
+
+@transaction.atomic
+def issue_supervision_notice(*, actor, supervision: Supervision, text: str, reply_by=None) -> SupervisionAction:
+    """督办通知书: numbered once (per issuing 纪委 and year, under a row lock) and stored, so every download of the
+    document shows the same number; the reply is due by `reply_by` (default: three working days)."""
+    case, locked = _lock_for_work(actor, supervision, open_only=True)
+    text = _text(text, "督办要求")
+    today = timezone.localdate()
+    reply_by = reply_by or default_reply_by(today)
+    if reply_by <= today:
+        raise Refused("要求回复日期须晚于今天。", field="reply_by")
+    year = today.year
+    seq = _reserve_notice_seq(locked.division_id, year)
+    number = notice_number(locked.division, year, seq)
+    action = SupervisionAction.objects.create(
+        supervision=locked, kind=SupervisionActionKind.NOTICE, on_date=today, text=text, actor=actor,
+        number=number, notice_division_id=locked.division_id, notice_year=year, notice_seq=seq, reply_by=reply_by,
+    )
+    record_change(case, actor, EventKind.SUPERVISION_NOTICE, field="reply_by", new=reply_by.isoformat(),
+                  obj=action, bump=False, note=f"{number}，要求于{reply_by:%Y年%m月%d日}前书面回复。")
+    return action
+
+
+@transaction.atomic
+def record_supervision_reply(*, actor, supervision: Supervision, replier: str, text: str, on_date=None,
+                             notice: SupervisionAction | None = None) -> SupervisionAction:
+    """回复: what the 责任人 (or 包案领导) answered, recorded by the 纪委 on their behalf (policy.can_work_supervision);
+    `notice` names the 督办通知书 it answers. Clears the 催办 and the notice from their 待办."""
+    case, locked = _lock_for_work(actor, supervision, open_only=False)
+    replier = (replier or "").strip()
+    if not replier:
+        raise Refused("请填写回复人。", field="replier")
+    if len(replier) > 50:
+        raise Refused("回复人不能超过50字。", field="replier")
+    text = _text(text, "回复内容")
+    if notice is not None:
+        if notice.supervision_id != locked.pk or notice.kind != SupervisionActionKind.NOTICE:
+            raise Refused("所选通知书不属于该督办。", field="notice")
+        if notice.replies.exists():
+            raise Refused(f"{notice.number}已记录回复。", field="notice")
+    action = SupervisionAction.objects.create(supervision=locked, kind=SupervisionActionKind.REPLY,
+                                              on_date=_day(on_date, "回复日期"), text=text, actor=actor,
+                                              reply_to=notice, replier=replier)
+    late = notice is not None and action.on_date > notice.reply_by
+    about = f"对{notice.number}的回复" if notice is not None else "回复"
+    record_change(case, actor, EventKind.SUPERVISION_REPLIED, field="supervision", obj=action, bump=False,
+                  note=f"{replier}{about}{'（逾期）' if late else ''}：{text}")
+    return action
+
+
+@transaction.atomic
+def record_supervision_measure(*, actor, supervision: Supervision, kind: str, text: str,
+                               on_date=None) -> SupervisionAction:
+    """约谈 / 通报 / 问责 with date and text (also after the supervision ended: accountability often follows)."""
+    if kind not in MEASURE_EVENTS:
+        raise Refused("请选择约谈、通报或问责。", field="kind")
+    case, locked = _lock_for_work(actor, supervision, open_only=False)
+    label = SupervisionActionKind(kind).label
+    text = _text(text, f"{label}情况")
+    action = SupervisionAction.objects.create(supervision=locked, kind=kind, on_date=_day(on_date), text=text,
+                                              actor=actor)
+    record_change(case, actor, MEASURE_EVENTS[kind], field="supervision", obj=action, bump=False,
+                  note=f"{action.on_date:%Y-%m-%d}{label}：{text}")
+    return action

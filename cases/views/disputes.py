@@ -4,6 +4,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+import audit
+from audit.models import Action
 from core.errors import attempt
 from core.pagination import paginate
 from org.selectors import membership_of, villages_within
@@ -11,7 +13,7 @@ from org.selectors import membership_of, villages_within
 from .. import policy, selectors, services
 from ..filters import DisputeFilter, looks_like_pii
 from ..forms.attachments import AttachmentForm
-from ..forms.disputes import DisputeCreateForm, DisputeEditForm, PartyFormSet
+from ..forms.disputes import DisputeCreateForm, DisputeEditForm, PartyFormSet, error_summary
 from ..models import Dispute
 from ..services.disputes import EDITABLE_FIELDS
 from .actions import action_links
@@ -28,8 +30,8 @@ def dispute_list(request):
     f = DisputeFilter.for_user(request.GET, request.user, selectors.case_list(request.user))
     page = paginate(f.qs, request.GET.get("page"))
     return render(request, "cases/dispute_list.html", {
-        "filter": f, "page": page, "can_create": policy.can_register(request.user),
-        "can_lookup_pii": policy.can_lookup_pii(request.user),
+        "filter": f, "page": page, "active_filters": f.active(), "can_create": policy.can_register(request.user),
+        "can_lookup_pii": policy.can_lookup_pii(request.user), "can_export": policy.can_export_cases(request.user),
         "q_looks_like_pii": looks_like_pii(request.GET.get("q", "")),
     })
 
@@ -41,7 +43,7 @@ def dispute_create(request):
     villages = villages_within(m.division)
     form = DisputeCreateForm(request.POST or None, villages=villages)
     formset = PartyFormSet(request.POST or None, instance=Dispute(), prefix="parties")
-    show_errors = True
+    show_errors, duplicates = True, []
     if request.method == "POST" and "add_party" in request.POST:
         # Without JavaScript: re-show the form with one more empty party row, no errors yet.
         data = request.POST.copy()
@@ -50,15 +52,32 @@ def dispute_create(request):
         formset = PartyFormSet(data, instance=Dispute(), prefix="parties")
         show_errors = False
     elif request.method == "POST" and form.is_valid() and formset.is_valid():
-        fields = {k: v for k, v in form.cleaned_data.items() if k != "village"}
-        dispute = attempt(form, services.create_dispute, actor=request.user, village=form.cleaned_data["village"],
-                          fields=fields, parties=formset.party_rows())
-        if dispute is not None:
-            messages.success(request, f"已登记，案件编号 {dispute.number}。")
-            return redirect(dispute)
+        duplicates = _unconfirmed_duplicates(request, formset)
+        if not duplicates:
+            fields = {k: v for k, v in form.cleaned_data.items() if k != "village"}
+            dispute = attempt(form, services.create_dispute, actor=request.user,
+                              village=form.cleaned_data["village"], fields=fields, parties=formset.party_rows())
+            if dispute is not None:
+                messages.success(request, f"已登记，案件编号 {dispute.number}。")
+                return redirect(dispute)
     return render(request, "cases/dispute_form.html", {
-        "form": form, "formset": formset, "show_errors": show_errors,
+        "form": form, "formset": formset, "show_errors": show_errors, "duplicates": duplicates,
+        "confirm_value": ",".join(d["case"].number for d in duplicates),
+        "errors": error_summary(form, formset, anchor="#dispute-form") if show_errors else [],
     })
+
+
+def _unconfirmed_duplicates(request, formset) -> list[dict]:
+    """Open cases the user sees with a party of a typed ID number, unless the user already ticked 仍要登记 for
+    exactly these (`confirm_duplicate` carries their numbers). A hint shown is audited: it confirms that an ID
+    number is on a case, as 按身份证号查找 does."""
+    duplicates = formset.likely_duplicates(request.user)
+    numbers = {d["case"].number for d in duplicates}
+    if not numbers or numbers <= set(request.POST.get("confirm_duplicate", "").split(",")):
+        return []
+    audit.record(request, action=Action.PII_VIEW, label="、".join(sorted(numbers)),
+                 detail=f"登记时提示可能重复：当事人身份证号已在未办结的案件中（{len(numbers)}件）")
+    return duplicates
 
 
 @login_required
@@ -74,6 +93,7 @@ def dispute_detail(request, number):
         "attachments": selectors.attachments_of(dispute),
         "can_view_attachments": policy.can_view_attachments(request.user, dispute),
         "can_attach": policy.can_attach(request.user, dispute),
+        "offers_typical": policy.offers_typical(request.user, dispute),
         "attachment_form": AttachmentForm(),
     })
 
@@ -105,4 +125,6 @@ def dispute_edit(request, number):
         if saved is not None:
             messages.success(request, "已保存修改。")
             return redirect(dispute)
-    return render(request, "cases/dispute_edit.html", {"form": form, "case": dispute})
+    return render(request, "cases/dispute_edit.html", {
+        "form": form, "case": dispute, "errors": error_summary(form, anchor="#dispute-edit-form"),
+    })

@@ -28,3 +28,10 @@ def mask_phone(value):
 @register.filter
 def mask_address(value):
     return validators.mask_address(value or "")
+
+
+@register.filter
+def id_birth_date(value):
+    """出生日期 as a full (revealed) ID number states it, or None: show it only where the full number is shown."""
+    facts = validators.id_number_facts(value)
+    return facts.birth_date if facts else None

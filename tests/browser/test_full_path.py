@@ -33,10 +33,11 @@ TITLE = "王德胜等6户与赵玉兰排水纠纷"
 STAFF_NAME = "李建国"  # the town_staff user named as 责任人 in the 四定
 TOWN_UNIT = "嘉祥街道司法所"
 COUNTY_UNIT = "县涉土纠纷人民调解委员会"
-APPLICANT = {"role": "申请人", "name": "王德胜", "sex": "男", "id_number": "11010519491231002X",
+# ID numbers agree with 性别 (17th digit odd = 男): the form refuses a contradiction (issue 11.5).
+APPLICANT = {"role": "申请人", "name": "王德胜", "sex": "男", "id_number": "110105194912310011",
              "phone": "13812345678", "address": "刘山村东街3号"}
 RESPONDENT = {"role": "被申请人", "name": "赵玉兰", "sex": "女",
-              "id_number": "37082919800101123" + id_check_char("37082919800101123"), "phone": "0537-6812345",
+              "id_number": "37082919800101124" + id_check_char("37082919800101124"), "phone": "0537-6812345",
               "address": "刘山村西街8号"}
 # Every hop the case page must list, in order (the rule-flag explanation is the town meeting's, see below).
 TIMELINE = [

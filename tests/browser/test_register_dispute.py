@@ -17,9 +17,10 @@ from tests.conftest import PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CASE_URL = re.compile(r"/cases/(JX-\d{4}-\d{6})/$")
-FIRST = {"role": "申请人", "name": "王德胜", "sex": "男", "id_number": "11010519491231002X", "phone": "13812345678",
+# ID numbers agree with 性别 (17th digit odd = 男): the form refuses a contradiction (issue 11.5).
+FIRST = {"role": "申请人", "name": "王德胜", "sex": "男", "id_number": "110105194912310011", "phone": "13812345678",
          "address": "刘山村东街3号"}
-SECOND_ID = "37082919800101123" + id_check_char("37082919800101123")
+SECOND_ID = "37082919800101124" + id_check_char("37082919800101124")
 SECOND = {"role": "被申请人", "name": "赵玉兰", "sex": "女", "id_number": SECOND_ID, "phone": "0537-6812345",
           "address": "刘山村西街8号"}
 
@@ -86,7 +87,7 @@ def expect_case_page(page, title):
     expect(parties.locator("li")).to_have_count(2)
     expect(parties.locator("li").nth(0)).to_contain_text("王德胜")
     expect(parties.locator("li").nth(0)).to_contain_text("申请人")
-    expect(parties.locator("li").nth(0)).to_contain_text("身份证 1101**********002X · 电话 138****5678")
+    expect(parties.locator("li").nth(0)).to_contain_text("身份证 1101**********0011 · 电话 138****5678")
     expect(parties.locator("li").nth(1)).to_contain_text("赵玉兰")
     expect(parties.locator("li").nth(1)).to_contain_text("被申请人")
     expect(parties.locator("li").nth(1)).to_contain_text(f"身份证 3708**********{SECOND_ID[-4:]} · 电话 0537-***2345")

@@ -158,3 +158,15 @@ def test_benchmark_refuses_a_user_without_membership(django_user_model):
     django_user_model.objects.create_user(username="loner", password="Test-passw0rd-jx")
     with pytest.raises(CommandError, match="归属与角色"):
         run("benchmark", user="loner")
+
+
+@pytest.mark.django_db
+def test_benchmark_export_writes_the_visible_cases_and_prints_time_and_peak_memory_against_the_targets(seeded):
+    out = run("benchmark", export=True)
+    assert "不足 50000 条" in out  # only 300 seeded: it says so
+    assert re.search(r"导出行数\s+300\b", out), out
+    assert re.search(r"耗时\s+[\d.]+ 秒.*目标 ≤ 15 秒", out), out
+    assert re.search(r"进程峰值内存\s+\d+ MB.*目标 ≤ 150 MB", out), out
+    queries = int(re.search(r"SQL条数\s+(\d+)", out).group(1))
+    assert 1 <= queries <= 5, out  # the rows and one parties query per chunk of 2000, not one per case
+    assert "中位数ms" not in out  # the export is measured alone (the peak RSS is the whole process's)

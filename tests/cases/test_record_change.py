@@ -72,6 +72,16 @@ def walk(make_case, cast, settings, tmp_path):
     case = make_case(sec, VILLAGE_A)
     assert (CaseEvent.objects.count(), AuditEntry.objects.filter(action="case_write").count()) == (
         events_before + 1, audits_before + 1)
+    # The Excel import registers each row like create_dispute (one 登记 row and one audit row per case), plus one
+    # `import` audit row for the batch.
+    walked.add("import_cases")
+    from tests.conftest import DISPUTE_FIELDS, party_row
+
+    imported = AuditEntry.objects.filter(action="import").count()
+    row = {"village": case.village, "fields": {**DISPUTE_FIELDS, "arose_on": TODAY()}, "parties": [party_row()]}
+    batch = services.import_cases(actor=sec, rows=[row, row], file_name="排查.xlsx")
+    assert [counts(c) for c in batch] == [(1, 1), (1, 1)]
+    assert AuditEntry.objects.filter(action="import").count() == imported + 1
 
     do("update_dispute", case, actor=sec, dispute=case, version=case.version,
        fields={"title": "改过的标题", "people_involved": 3}, risk="yellow", risk_reason="双方情绪激动")
@@ -107,6 +117,9 @@ def walk(make_case, cast, settings, tmp_path):
     do("record_visit", case, actor=town, dispute=case, visited_on=TODAY(), agreement_kept=True,
        satisfaction="satisfied", relapse_signs=False)
     do("close_case", case, actor=town, dispute=case)
+    do("mark_typical", case, actor=town, dispute=case, title="张某与李某排水纠纷", summary="张某与李某因排水争执，经调解和好。",
+       self_gov_tags=["self"], method_tags=["on_site"])
+    do("withdraw_typical", case, actor=town, dispute=case, reason="不够典型")
     do("reopen", case, actor=town, dispute=case, reason="排水问题再起争执")
 
     # A unit's side of a transfer, at the county.
@@ -158,6 +171,12 @@ def walk(make_case, cast, settings, tmp_path):
     services.mark_overdue(case_id=again.pk, deadline=missed, actor=actor, now=now)
     opened = services.open_supervision(case_id=again.pk, deadline=missed, actor=actor, now=now)
     discipline = cast["discipline"] = _discipline(county)
+    # The 纪委's work on the supervision (issue 11 point 2): each one timeline row and one audit row.
+    do("remind_supervision", again, actor=discipline, supervision=opened, text="请本周内提出调处方案")
+    notice = do("issue_supervision_notice", again, actor=discipline, supervision=opened, text="限期化解")
+    do("record_supervision_reply", again, actor=discipline, supervision=opened, replier="责任人", text="已约见双方",
+       notice=notice)
+    do("record_supervision_measure", again, actor=discipline, supervision=opened, kind="interview", text="约谈包案领导")
     do("close_supervision", again, actor=discipline, supervision=opened, note="已约谈，限期办结")
     return walked
 
@@ -206,6 +225,7 @@ def test_every_meeting_service_writes_one_audit_row(make_case, cast):
     do("update_meeting", meeting=meeting, held_on=TODAY(), place="综治中心", form="room", summary="研判本周纠纷")
     guest = do("add_attendee", meeting=meeting, kind="guest", name="王律师", role_title="村法律顾问")
     do("remove_attendee", meeting=meeting, attendance_id=guest.pk)
+    do("add_attendees", meeting=meeting, guests=[("张秀英", "五老", "刘山村")])  # several at once: one audit row
     case = make_case(cast["sec"], VILLAGE_A, title="例会研判的")
     services.refer_up(actor=cast["sec"], dispute=case, reason="请镇街研判")
     services.accept_referral(actor=town, dispute=case)

@@ -121,6 +121,8 @@ class World:
     grant: dict = dataclasses.field(default_factory=dict)  # "P" -> MembershipRequest (pending)
     notification: dict = dataclasses.field(default_factory=dict)  # "N" -> the county's 待办 item about case R
     warning: dict = dataclasses.field(default_factory=dict)  # "W" -> town X's red warning on case X, to the county
+    oversight: dict = dataclasses.field(default_factory=dict)  # 督导组: "V" visit, "O" opinion, "S" sample, "I" item
+    notice: dict = dataclasses.field(default_factory=dict)  # 督办通知书 of supervisions A, C, K (issue 11 #2)
 
 
 def _png():
@@ -191,6 +193,15 @@ def build_world(attachment_root) -> World:
                                          due_at=now + datetime.timedelta(days=14), division_id=division)
         for kind, division in (("A", TOWN_X), ("C", TOWN_Y), ("K", COUNTY))
     }
+    from cases.models import SupervisionAction
+
+    notice = {
+        kind: SupervisionAction.objects.create(
+            supervision=supervision[kind], kind="notice", on_date=timezone.localdate(), text="限期化解",
+            actor=u["disc"], number=f"矩阵纪督〔2026〕{n}号", notice_division_id=supervision[kind].division_id,
+            notice_year=2026, notice_seq=n, reply_by=timezone.localdate() + datetime.timedelta(days=3))
+        for n, kind in enumerate(("A", "C", "K"), start=1)
+    }
 
     def open_meeting(role):
         return meeting_services.open_meeting(actor=u[role], held_on=timezone.localdate(), place="会议室",
@@ -226,7 +237,23 @@ def build_world(attachment_root) -> World:
                                                   done_at=None)}
     return World(users=users, cases=cases, party=first, attachment=attachment, meeting=meeting,
                  attendance=attendance, supervision=supervision, grant=grant, notification=notification,
-                 warning=delivered)
+                 warning=delivered, oversight=_oversight(u, c, meeting), notice=notice)
+
+
+def _oversight(u, c, meeting):
+    """督导组 records (issue 11 #3): a visit planned to town X's meeting, an opinion on it, and a finished (已完成)
+    sample of town X holding case A — finished, so it opens no reveal and the pii_reveal rows stand."""
+    from meetings import oversight_services
+    from meetings.oversight import SpotCheckItem, SpotCheckSample
+
+    visit = oversight_services.plan_visit(actor=u["super"], division=Division.objects.get(code=TOWN_X),
+                                          planned_on=timezone.localdate(), purpose="列席督导", members=[u["super"]])
+    opinion = oversight_services.give_opinion(actor=u["super"], meeting=meeting["X"], text="矩阵督导意见")
+    sample = SpotCheckSample.objects.create(town_id=TOWN_X, period_start=timezone.localdate(),
+                                            period_end=timezone.localdate(), size=1, seed=1,
+                                            candidate_ids=[c["A"].pk], drawn_by=u["super"], status="closed")
+    item = SpotCheckItem.objects.create(sample=sample, dispute=c["A"], position=1)
+    return {"V": visit, "O": opinion, "S": sample, "I": item}
 
 
 @contextlib.contextmanager
@@ -305,6 +332,8 @@ class Ref:
             "grant": lambda: w.grant[self.kind].pk,
             "notification": lambda: w.notification[self.kind].pk,
             "warning": lambda: w.warning[self.kind].pk,
+            "oversight": lambda: w.oversight[self.kind].pk,
+            "notice": lambda: w.notice[self.kind].pk,
         }[self.what]()
 
 
@@ -334,10 +363,17 @@ SAMPLES = {
     "login": NONE,
     "logout": NONE,
     "cases:list": NONE,
+    "cases:export": NONE,
     "cases:create": NONE,
     "cases:mine": NONE,
     "cases:inbox": NONE,
     "cases:pii_lookup": NONE,
+    "cases:import": NONE,
+    "cases:import_template": NONE,
+    "cases:import_preview": NONE,
+    "cases:import_errors": NONE,
+    "cases:import_confirm": NONE,
+    "cases:import_abandon": NONE,
     "cases:detail": _cases(),
     "cases:edit": _cases(),
     "cases:act": {k: {"number": Ref("case", k), "action": ACTION[k]} for k in CASE_KINDS},
@@ -346,6 +382,10 @@ SAMPLES = {
     "cases:attachment_upload": _cases(),
     "cases:attachment_file": {**_cases(pk="attachment"),
                               "A×C": {"number": Ref("case", "A"), "pk": Ref("attachment", "C")}},
+    "cases:casebook": NONE,
+    "cases:casebook_export": NONE,
+    "cases:typical_mark": _cases(),
+    "cases:typical_withdraw": _cases(),
     "meetings:list": NONE,
     "meetings:open": NONE,
     "meetings:compliance": NONE,
@@ -359,12 +399,21 @@ SAMPLES = {
     "meetings:minutes": _meetings(),
     "meetings:minutes_docx": _meetings(),
     "meetings:sign_sheet": _meetings(),
+    "meetings:table": _meetings(),
+    "meetings:item": _meeting_case(),
+    "meetings:attendance_bulk": _meetings(),
     "warnings:list": NONE,
     "warnings:inbox": NONE,
     "warnings:sign": {"W": {"pk": Ref("warning", "W")}},
     "warnings:answer": {"W": {"pk": Ref("warning", "W")}},
     "supervision:list": NONE,
     "supervision:close": {k: {"pk": Ref("supervision", k)} for k in ("A", "C", "K")},
+    "supervision:detail": {k: {"pk": Ref("supervision", k)} for k in ("A", "C", "K")},
+    "supervision:remind": {k: {"pk": Ref("supervision", k)} for k in ("A", "C", "K")},
+    "supervision:notice": {k: {"pk": Ref("supervision", k)} for k in ("A", "C", "K")},
+    "supervision:reply": {k: {"pk": Ref("supervision", k)} for k in ("A", "C", "K")},
+    "supervision:measure": {k: {"pk": Ref("supervision", k)} for k in ("A", "C", "K")},
+    "supervision:notice_docx": {k: {"pk": Ref("notice", k)} for k in ("A", "C", "K")},
     "account:password_change": NONE,
     "account:otp_setup": NONE,
     "account:otp_verify": NONE,
@@ -377,6 +426,22 @@ SAMPLES = {
     "audit:list": NONE,
     "audit:export": NONE,
     "notify:inbox": NONE,
+    "stats:dashboard": NONE,
+    "stats:export": NONE,
+    "stats:report_docx": NONE,
+    "stats:report_xlsx": NONE,
+    "stats:ranking": NONE,
+    "stats:ranking_xlsx": NONE,
+    "meetings:oversight": NONE,
+    "meetings:visit_plan": NONE,
+    "meetings:visit_record": {"V": {"pk": Ref("oversight", "V")}},
+    "meetings:opinions": NONE,
+    "meetings:opinion_add": NONE,
+    "meetings:opinion_answer": {"O": {"pk": Ref("oversight", "O")}},
+    "meetings:sample_draw": NONE,
+    "meetings:sample_detail": {"S": {"pk": Ref("oversight", "S")}},
+    "meetings:sample_result": {"S": {"pk": Ref("oversight", "S"), "item_id": Ref("oversight", "I")}},
+    "meetings:sample_close": {"S": {"pk": Ref("oversight", "S")}},
     "notify:read_all": NONE,
     "notify:open": {"N": {"pk": Ref("notification", "N")}},
 }
@@ -396,12 +461,22 @@ home                       -    L     OK      OK      OK      OK      OK      OK
 login                      -    OK    OK      OK      OK      OK      OK      OK      OK      OK      OK      OK      OK
 logout                     -    405/OK 405/OK 405/OK  405/OK  405/OK  405/OK  405/OK  405/OK  405/OK  405/OK  405/OK  405/OK
 cases:list                 -    L     OK      OK      OK      OK      OK      OK      OK      OK      OK      OK      OK
+# 导出Excel (issue 10 #4): the ledger's own rows (masked) for whoever reads case content; GET only
+cases:export               -    L     OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  403/405 403/405 403/405
 cases:create               -    L     OK      OK      OK      OK      403     403     403     403     403     403     403
 cases:mine                 -    L     OK      OK      OK      OK      OK      OK      OK      OK      OK      OK      OK
 cases:inbox                -    L     403     403     OK      OK      OK      OK      403     403     403     403     403
 # 按身份证号/电话查找 (issue 8 #1): the roles that may reveal (writers, the county centre, unit staff); POST without
 # data is a 400 (OK); 纪委, 督导组, admin, auditor, 安全管理员 403
 cases:pii_lookup           -    L     OK      OK      OK      OK      OK      OK      403     403     403     403     403
+# Excel import of 排查 results (issue 10 #7): village and town writers, like 登记; without a pending upload the
+# preview, errors workbook, confirm and abandon redirect to the upload page (OK)
+cases:import               -    L     OK      OK      OK      OK      403     403     403     403     403     403     403
+cases:import_template      -    L     OK/405  OK/405  OK/405  OK/405  403/405 403/405 403/405 403/405 403/405 403/405 403/405
+cases:import_preview       -    L     OK/405  OK/405  OK/405  OK/405  403/405 403/405 403/405 403/405 403/405 403/405 403/405
+cases:import_errors        -    L     OK/405  OK/405  OK/405  OK/405  403/405 403/405 403/405 403/405 403/405 403/405 403/405
+cases:import_confirm       -    L     405/OK  405/OK  405/OK  405/OK  405/403 405/403 405/403 405/403 405/403 405/403 405/403
+cases:import_abandon       -    L     405/OK  405/OK  405/OK  405/OK  405/403 405/403 405/403 405/403 405/403 405/403 405/403
 # the case page: jurisdiction only (read-only roles read it)
 cases:detail               A    L     OK      404     OK      404     OK      404     OK      OK      404     404     404
 cases:detail               B    L     404     OK      OK      404     OK      404     OK      OK      404     404     404
@@ -445,6 +520,23 @@ cases:attachment_file      X    L     OK/405  404/405 OK/405  404/405 OK/405  40
 cases:attachment_file      R    L     404/405 OK/405  OK/405  404/405 OK/405  404/405 403/405 403/405 404/405 404/405 404/405
 cases:attachment_file      K    L     OK/405  404/405 OK/405  404/405 OK/405  OK/405  403/405 403/405 404/405 404/405 404/405
 cases:attachment_file      A×C  L     404/405 404/405 404/405 404/405 404/405 404/405 404/405 404/405 404/405 404/405 404/405
+# 典型案例 (issue 10 #8): the casebook and its .docx for whoever reads cases (each sees their own cases' typical
+# cases), GET only; listing or withdrawing a case: the town over the case's village and the county centre (the world's
+# cases are open: the page shows, a save is refused by the service; POST without data re-shows the form or redirects)
+cases:casebook             -    L     OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  403/405 403/405 403/405
+cases:casebook_export      -    L     OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  403/405 403/405 403/405
+cases:typical_mark         A    L     403     404     OK      404     OK      404     403     403     404     404     404
+cases:typical_mark         B    L     404     403     OK      404     OK      404     403     403     404     404     404
+cases:typical_mark         C    L     404     404     404     OK      OK      404     404     403     404     404     404
+cases:typical_mark         X    L     403     404     OK      404     OK      404     403     403     404     404     404
+cases:typical_mark         R    L     404     403     OK      404     OK      404     403     403     404     404     404
+cases:typical_mark         K    L     403     404     OK      404     OK      403     403     403     404     404     404
+cases:typical_withdraw     A    L     405/403 405/404 405/OK  405/404 405/OK  405/404 405/403 405/403 405/404 405/404 405/404
+cases:typical_withdraw     B    L     405/404 405/403 405/OK  405/404 405/OK  405/404 405/403 405/403 405/404 405/404 405/404
+cases:typical_withdraw     C    L     405/404 405/404 405/404 405/OK  405/OK  405/404 405/404 405/403 405/404 405/404 405/404
+cases:typical_withdraw     X    L     405/403 405/404 405/OK  405/404 405/OK  405/404 405/403 405/403 405/404 405/404 405/404
+cases:typical_withdraw     R    L     405/404 405/403 405/OK  405/404 405/OK  405/404 405/403 405/403 405/404 405/404 405/404
+cases:typical_withdraw     K    L     405/403 405/404 405/OK  405/404 405/OK  405/403 405/403 405/403 405/404 405/404 405/404
 # meetings: visible to users whose division contains the meeting's; written by its own tier's roles of that division.
 # A unit opens only the meetings about the cases it holds or is assigned (issue 8 #7): the county's meeting K, which
 # reviewed case K, transferred to it; 404 on every other meeting, 403 on K's writes
@@ -471,6 +563,20 @@ meetings:sign_sheet        B    L     404/405 OK/405  OK/405  404/405 OK/405  40
 meetings:sign_sheet        X    L     404/405 404/405 OK/405  404/405 OK/405  404/405 OK/405  OK/405  404/405 404/405 404/405
 meetings:sign_sheet        Y    L     404/405 404/405 404/405 OK/405  OK/405  404/405 404/405 OK/405  404/405 404/405 404/405
 meetings:sign_sheet        K    L     404/405 404/405 404/405 404/405 OK/405  OK/405  404/405 OK/405  404/405 404/405 404/405
+# 议程表 (投屏, issue 11 #4): read like the meeting page; GET only
+meetings:table             A    L     OK/405  404/405 OK/405  404/405 OK/405  404/405 OK/405  OK/405  404/405 404/405 404/405
+meetings:table             B    L     404/405 OK/405  OK/405  404/405 OK/405  404/405 OK/405  OK/405  404/405 404/405 404/405
+meetings:table             X    L     404/405 404/405 OK/405  404/405 OK/405  404/405 OK/405  OK/405  404/405 404/405 404/405
+meetings:table             Y    L     404/405 404/405 404/405 OK/405  OK/405  404/405 404/405 OK/405  404/405 404/405 404/405
+meetings:table             K    L     404/405 404/405 404/405 404/405 OK/405  OK/405  404/405 OK/405  404/405 404/405 404/405
+# 议题页 (one agenda item, issue 11 #4): GET reads like the meeting page (and needs the case: A×C 404), POST is the
+# review, written by the meeting's own writers (read-only roles 403 before the case is looked up)
+meetings:item              A    L     OK      404     OK/403  404     OK/403  404     OK/403  OK/403  404     404     404
+meetings:item              B    L     404     OK      OK/403  404     OK/403  404     OK/403  OK/403  404     404     404
+meetings:item              X    L     404     404     OK      404     OK/403  404     OK/403  OK/403  404     404     404
+meetings:item              Y    L     404     404     404     OK      OK/403  404     404     OK/403  404     404     404
+meetings:item              K    L     404     404     404     404     OK      OK/403  404     OK/403  404     404     404
+meetings:item              A×C  L     404     404     404/403 404     OK/403  404     404/403 OK/403  404     404     404
 meetings:edit              A    L     405/OK  405/404 405/403 405/404 405/403 405/404 405/403 405/403 405/404 405/404 405/404
 meetings:edit              B    L     405/404 405/OK  405/403 405/404 405/403 405/404 405/403 405/403 405/404 405/404 405/404
 meetings:edit              X    L     405/404 405/404 405/OK  405/404 405/403 405/404 405/403 405/403 405/404 405/404 405/404
@@ -486,6 +592,11 @@ meetings:attendance_remove B    L     405/404 405/OK  405/403 405/404 405/403 40
 meetings:attendance_remove X    L     405/404 405/404 405/OK  405/404 405/403 405/404 405/403 405/403 405/404 405/404 405/404
 meetings:attendance_remove Y    L     405/404 405/404 405/404 405/OK  405/403 405/404 405/404 405/403 405/404 405/404 405/404
 meetings:attendance_remove K    L     405/404 405/404 405/404 405/404 405/OK  405/403 405/404 405/403 405/404 405/404 405/404
+meetings:attendance_bulk   A    L     405/OK  405/404 405/403 405/404 405/403 405/404 405/403 405/403 405/404 405/404 405/404
+meetings:attendance_bulk   B    L     405/404 405/OK  405/403 405/404 405/403 405/404 405/403 405/403 405/404 405/404 405/404
+meetings:attendance_bulk   X    L     405/404 405/404 405/OK  405/404 405/403 405/404 405/403 405/403 405/404 405/404 405/404
+meetings:attendance_bulk   Y    L     405/404 405/404 405/404 405/OK  405/403 405/404 405/404 405/403 405/404 405/404 405/404
+meetings:attendance_bulk   K    L     405/404 405/404 405/404 405/404 405/OK  405/403 405/404 405/403 405/404 405/404 405/404
 meetings:review            A    L     405/OK  405/404 405/403 405/404 405/403 405/404 405/403 405/403 405/404 405/404 405/404
 meetings:review            B    L     405/404 405/OK  405/403 405/404 405/403 405/404 405/403 405/403 405/404 405/404 405/404
 meetings:review            X    L     405/404 405/404 405/OK  405/404 405/403 405/404 405/403 405/403 405/404 405/404 405/404
@@ -514,6 +625,26 @@ supervision:close          A    L     405/403 405/403 405/403 405/403 405/403 40
 supervision:close          C    L     405/403 405/403 405/403 405/403 405/403 405/403 405/404 405/403 405/403 405/403 405/403
 # K: the county 纪委's own supervision of a county case (from village A) — a town 纪委 may not close it (BUG-1, fixed)
 supervision:close          K    L     405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403
+# 督办 page and its work (issue 11 #2): 纪委 only; a town 纪委 reads the county 纪委's supervision K of its village's
+# case without writing (403), another town's (C) is 404; notice_docx: the 通知书 of supervision A, C, K
+supervision:detail         A    L     403/405 403/405 403/405 403/405 403/405 403/405 OK/405  403/405 403/405 403/405 403/405
+supervision:detail         C    L     403/405 403/405 403/405 403/405 403/405 403/405 404/405 403/405 403/405 403/405 403/405
+supervision:detail         K    L     403/405 403/405 403/405 403/405 403/405 403/405 OK/405  403/405 403/405 403/405 403/405
+supervision:remind         A    L     405/403 405/403 405/403 405/403 405/403 405/403 405/OK  405/403 405/403 405/403 405/403
+supervision:remind         C    L     405/403 405/403 405/403 405/403 405/403 405/403 405/404 405/403 405/403 405/403 405/403
+supervision:remind         K    L     405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403
+supervision:notice         A    L     405/403 405/403 405/403 405/403 405/403 405/403 405/OK  405/403 405/403 405/403 405/403
+supervision:notice         C    L     405/403 405/403 405/403 405/403 405/403 405/403 405/404 405/403 405/403 405/403 405/403
+supervision:notice         K    L     405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403
+supervision:reply          A    L     405/403 405/403 405/403 405/403 405/403 405/403 405/OK  405/403 405/403 405/403 405/403
+supervision:reply          C    L     405/403 405/403 405/403 405/403 405/403 405/403 405/404 405/403 405/403 405/403 405/403
+supervision:reply          K    L     405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403
+supervision:measure        A    L     405/403 405/403 405/403 405/403 405/403 405/403 405/OK  405/403 405/403 405/403 405/403
+supervision:measure        C    L     405/403 405/403 405/403 405/403 405/403 405/403 405/404 405/403 405/403 405/403 405/403
+supervision:measure        K    L     405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403
+supervision:notice_docx    A    L     403/405 403/405 403/405 403/405 403/405 403/405 OK/405  403/405 403/405 403/405 403/405
+supervision:notice_docx    C    L     403/405 403/405 403/405 403/405 403/405 403/405 404/405 403/405 403/405 403/405 403/405
+supervision:notice_docx    K    L     403/405 403/405 403/405 403/405 403/405 403/405 OK/405  403/405 403/405 403/405 403/405
 # account and audit: every signed-in user manages their own password and second factor; the 安全管理员 (not the
 # administrator, issue 8 #3) lifts lockouts, resets and issues 2FA enrolment codes and decides role grants (GET is the
 # confirmation page; POST without data approves, or asks for the refusal's reason); auditors alone read the audit log
@@ -532,6 +663,29 @@ audit:export               -    L     403/405 403/405 403/405 403/405 403/405 40
 notify:inbox               -    L     OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405
 notify:read_all            -    L     405/OK  405/OK  405/OK  405/OK  405/OK  405/OK  405/OK  405/OK  405/OK  405/OK  405/OK
 notify:open                N    L     404/405 404/405 404/405 404/405 OK/405  404/405 404/405 404/405 404/405 404/405 404/405
+# 统计 (issue 10): whoever reads cases sees the figures of what they read; admin, auditor, 安全管理员 403
+stats:dashboard            -    L     OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  403/405 403/405 403/405
+# 统计汇总表 and 月报/季报 (issue 10): the same readers as the dashboard, GET only, logged
+stats:export               -    L     OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  403/405 403/405 403/405
+stats:report_docx          -    L     OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  403/405 403/405 403/405
+stats:report_xlsx          -    L     OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  403/405 403/405 403/405
+# 互学互比 (issue 11 #3): who reads every town's cases — the county centre and the 督导组; GET only
+stats:ranking              -    L     403/405 403/405 403/405 403/405 OK/405  403/405 403/405 OK/405  403/405 403/405 403/405
+stats:ranking_xlsx         -    L     403/405 403/405 403/405 403/405 OK/405  403/405 403/405 OK/405  403/405 403/405 403/405
+# 督导组 work (issue 11 #3): visits, samples and opinions are written by the 督导组 only (everyone else 403); the
+# 督导意见 list is the 督导组's and the conveners' (村, 镇街, 县中心); an opinion on town X's meeting (O) is answered
+# by town X's writers — the 督导组 sees it (403), other conveners 404, roles without a meeting 403. Sample S is
+# finished: a phone-back or close POST is refused (400 or a redirect: OK).
+meetings:oversight         -    L     403/405 403/405 403/405 403/405 403/405 403/405 403/405 OK/405  403/405 403/405 403/405
+meetings:visit_plan        -    L     405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/OK  405/403 405/403 405/403
+meetings:visit_record      V    L     405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/OK  405/403 405/403 405/403
+meetings:opinions          -    L     OK/405  OK/405  OK/405  OK/405  OK/405  403/405 403/405 OK/405  403/405 403/405 403/405
+meetings:opinion_add       -    L     403     403     403     403     403     403     403     OK      403     403     403
+meetings:opinion_answer    O    L     404     404     OK      404     404     403     403     403     403     403     403
+meetings:sample_draw       -    L     405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/OK  405/403 405/403 405/403
+meetings:sample_detail     S    L     403/405 403/405 403/405 403/405 403/405 403/405 403/405 OK/405  403/405 403/405 403/405
+meetings:sample_result     S    L     405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/OK  405/403 405/403 405/403
+meetings:sample_close      S    L     405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/OK  405/403 405/403 405/403
 """
 
 CLASSES = {"OK", "403", "404", "405", "L"}

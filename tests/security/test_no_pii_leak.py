@@ -61,13 +61,13 @@ SEEDED = {
     "住址": [ADDRESS, "东街88号"],
 }
 BINARY_UPLOADS = ("image/", "application/pdf")  # the people's own files: not scanned, see the module docstring
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+OOXML = "application/vnd.openxmlformats-officedocument."  # .docx and .xlsx
 
 
 def texts(response, body: bytes) -> list[tuple[str, str]]:
-    """(part, text) of a response: the page, or every XML part of a .docx."""
+    """(part, text) of a response: the page, or every XML part of a .docx or .xlsx (both are zipped XML)."""
     content_type = response.get("Content-Type", "")
-    if content_type.startswith(DOCX):
+    if content_type.startswith(OOXML):
         with zipfile.ZipFile(io.BytesIO(body)) as z:
             return [(name, z.read(name).decode("utf-8")) for name in z.namelist() if name.endswith(".xml")]
     return [("", body.decode("utf-8", errors="replace"))]

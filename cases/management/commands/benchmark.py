@@ -1,6 +1,7 @@
 """Time the case list and detail pages against the configured database, as real users see them.
 
     manage.py benchmark [--repeat 30] [--user USERNAME] [--explain]
+    manage.py benchmark --export [--user USERNAME]
 
 Requests go through django.test.Client (force_login, every middleware, templates rendered) as HTTPS requests to
 Host 127.0.0.1, so neither SECURE_SSL_REDIRECT nor ALLOWED_HOSTS needs changing. When django-otp is installed the
@@ -12,11 +13,21 @@ PostgreSQL server's share), which stays meaningful on a busy machine. WARNING li
 COUNT(DISTINCT or SELECT DISTINCT, a median over 200 ms, a too-deep page that is not clamped, or a status other
 than 200. Run with DEBUG=false for production-like timings (with DEBUG every SQL statement is logged).
 
+--export measures the ledger's Excel export instead (issue 10: 50,000 rows in ≤ 15 s and ≤ 150 MB): the county
+centre's (or --user's) unfiltered ledger, first EXPORT_ROWS rows in the ledger's order, written by the same
+`cases.exports.write_ledger` as the 导出Excel link into a temporary file. It prints the rows, wall and CPU seconds,
+SQL statements, file size and the process's peak RSS (ru_maxrss) with the targets beside them. Run it in a fresh
+process: the peak RSS is the whole process's, so nothing else is measured in the same run.
+
 Creates or updates bench_town / bench_county / bench_village (BENCHMARK ONLY accounts, no usable password).
 """
 
 import math
+import os
+import resource
 import statistics
+import sys
+import tempfile
 import time
 import unicodedata
 from urllib.parse import urlencode
@@ -26,13 +37,16 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.models import Count
+from django.http import QueryDict
 from django.http.request import validate_host
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from cases.exports import write_ledger
+from cases.filters import DisputeFilter
 from cases.models import Category, Dispute, Risk, Status
-from cases.selectors import cases_visible_to
+from cases.selectors import case_export_rows, cases_visible_to
 from org.jurisdiction import COUNTY_CODE
 from org.models import Division, Membership, Role, Unit
 
@@ -41,7 +55,12 @@ FALLBACK_VILLAGE = "370829001209"  # 刘山村 (used when there are no cases yet
 CENTRE_UNIT_NAME = "嘉祥县社会治理协调中心"
 COMMON_SURNAME = "王"
 SLOW_MS = 200
+# The county dashboard (issue 10): ≤ 300 ms uncached at 1,000,000 cases on PostgreSQL; its rows are judged by this.
+DASHBOARD_MS = 300
+DASHBOARD_MONTH = "统计 本月"
 CLAMP_TEXT = "页码过深"  # the list template's message for a clamped page number
+EXPORT_ROWS = 50_000  # issue 10: the ledger export of 50,000 rows ...
+EXPORT_SECONDS, EXPORT_MB = 15, 150  # ... in at most 15 s and 150 MB peak RSS
 
 
 def scenarios(detail_number):
@@ -57,6 +76,8 @@ def scenarios(detail_number):
     ]
     if detail_number:
         rows.append(("案件详情", reverse("cases:detail", args=[detail_number]), False))
+    dashboard = reverse("stats:dashboard")  # by URL name only: cases does not import stats
+    rows += [(DASHBOARD_MONTH, dashboard, False), ("统计 本季度", f"{dashboard}?period=quarter", False)]
     return rows
 
 
@@ -67,6 +88,12 @@ def width(text: str) -> int:
 def pad(text: str, size: int, right=False) -> str:
     fill = " " * max(0, size - width(text))
     return fill + text if right else text + fill
+
+
+def peak_rss_mb() -> float:
+    """The process's peak resident set size so far (ru_maxrss: KiB on Linux, bytes on macOS)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 / 1024 if sys.platform == "darwin" else peak / 1024
 
 
 def p95(values):
@@ -81,13 +108,17 @@ class Command(BaseCommand):
         parser.add_argument("--repeat", type=int, default=30, help="每个页面计时请求次数（默认30）")
         parser.add_argument("--user", help="只测该用户（须已有归属与角色）；默认测镇街、县中心、村书记三个基准账号")
         parser.add_argument("--explain", action="store_true", help="打印第一个用户列表页主查询的执行计划")
+        parser.add_argument("--export", action="store_true",
+                            help=f"改为测量台账导出Excel（{EXPORT_ROWS}行，县中心或 --user 的台账）的耗时和进程内存峰值")
 
-    def handle(self, *args, repeat, user, explain, verbosity, **options):
+    def handle(self, *args, repeat, user, explain, verbosity, export=False, **options):
         if not 1 <= repeat <= 10_000:
             raise CommandError(f"--repeat 应在 1 到 10000 之间（收到 {repeat}）。")
         if not Division.objects.filter(code=TOWN_CODE).exists():
             raise CommandError("尚未导入区划，请先运行 manage.py load_divisions（以及 seed_benchmark 生成数据）。")
         users = [self.named_user(user)] if user else self.bench_users()
+        if export:
+            return self.measure_export(*(users[0] if user else users[1]))  # bench_county reads the whole county
         host = self.host()
         total = Dispute.objects.count()
         self.stdout.write(
@@ -124,7 +155,8 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING(f"WARNING: {w}"))
         if not warnings:
             self.stdout.write(self.style.SUCCESS(
-                f"无警告：未发现 DISTINCT 查询，深页码已截断，所有页面中位数均在 {SLOW_MS} ms 以内。"
+                f"无警告：未发现 DISTINCT 查询，深页码已截断，列表与详情中位数均在 {SLOW_MS} ms 以内，"
+                f"统计页在 {DASHBOARD_MS} ms 以内。"
             ))
 
     # --- users -------------------------------------------------------------------------------------------------
@@ -185,6 +217,41 @@ class Command(BaseCommand):
 
     # --- measuring -----------------------------------------------------------------------------------------------
 
+    def measure_export(self, user, label):
+        """The 导出Excel path without HTTP: the ledger's filter (none) on the export selector, the ledger's order."""
+        cases = DisputeFilter.for_user(QueryDict(), user, case_export_rows(user)).qs
+        available = cases.order_by().values("pk")[: EXPORT_ROWS + 1].count()
+        self.stdout.write(f"数据库 {connection.vendor}；导出 {label} 的台账（不加筛选）前 {EXPORT_ROWS} 行；"
+                          f"DEBUG={settings.DEBUG}")
+        if available < EXPORT_ROWS:
+            self.stdout.write(self.style.WARNING(
+                f"可见纠纷只有 {available} 条，不足 {EXPORT_ROWS} 条：只导出 {available} 行，结果不能与目标直接比较"
+                f"（请先运行 seed_benchmark --cases {EXPORT_ROWS}）。"
+            ))
+        before = peak_rss_mb()
+        with tempfile.TemporaryDirectory(prefix="ledger-export-") as tmp, CaptureQueriesContext(connection) as ctx:
+            path = os.path.join(tmp, "ledger.xlsx")
+            t0, c0 = time.perf_counter(), time.process_time()
+            rows = write_ledger(cases[:EXPORT_ROWS], path, tmpdir=tmp)
+            elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+            size = os.path.getsize(path) / 1024 / 1024
+        peak = peak_rss_mb()
+        seconds_ok, memory_ok = elapsed <= EXPORT_SECONDS, peak <= EXPORT_MB
+        self.stdout.write("")
+        self.stdout.write(f"导出行数     {rows}")
+        self.stdout.write(f"耗时         {elapsed:.1f} 秒（CPU {cpu:.1f} 秒）  目标 ≤ {EXPORT_SECONDS} 秒  "
+                          f"{'达标' if seconds_ok else '超标'}")
+        self.stdout.write(f"进程峰值内存 {peak:.0f} MB（导出前峰值 {before:.0f} MB，增加 {peak - before:.0f} MB）  "
+                          f"目标 ≤ {EXPORT_MB} MB  {'达标' if memory_ok else '超标'}")
+        self.stdout.write(f"SQL条数      {len(ctx.captured_queries)}")
+        self.stdout.write(f"文件大小     {size:.1f} MB")
+        self.stdout.write("")
+        for ok, what in ((seconds_ok, f"导出耗时超过 {EXPORT_SECONDS} 秒"), (memory_ok, f"进程峰值内存超过 {EXPORT_MB} MB")):
+            if not ok:
+                self.stdout.write(self.style.WARNING(f"WARNING: {what}"))
+        if seconds_ok and memory_ok:
+            self.stdout.write(self.style.SUCCESS(f"无警告：导出耗时与进程峰值内存均在目标以内（{rows} 行）。"))
+
     def measure(self, client, url, repeat):
         row = {"url": url, "queries": None, "median": None, "p95": None, "cpu": None, "clamped": False}
         try:
@@ -223,10 +290,13 @@ class Command(BaseCommand):
             else:
                 notes.append("未截断!")
                 warnings.append(f"页码未被截断，也没有“{CLAMP_TEXT}”提示（{row['url']}）")
-        if row["median"] is not None and row["median"] > SLOW_MS:
-            notes.append(f">{SLOW_MS}ms")
-            warnings.append(f"中位数 {row['median']:.1f} ms，超过 {SLOW_MS} ms")
-        for q in queries:
+        limit = DASHBOARD_MS if row["url"].startswith(reverse("stats:dashboard")) else SLOW_MS
+        if row["median"] is not None and row["median"] > limit:
+            notes.append(f">{limit}ms")
+            warnings.append(f"中位数 {row['median']:.1f} ms，超过 {limit} ms")
+        # DISTINCT over the case list is the trap (a join that multiplies rows); the dashboard's one DISTINCT counts
+        # warned cases on the small warnings table (stats.figures.warnings_by_level) and is meant.
+        for q in (queries if limit == SLOW_MS else []):
             sql = q["sql"].upper()
             if "COUNT(DISTINCT" in sql or "SELECT DISTINCT" in sql:
                 warnings.append(f"SQL 含 DISTINCT：{q['sql'][:300]}")

@@ -197,9 +197,13 @@ def build(user, period: Period, division_code: str | None = None, *, now=None) -
     if scope.level != Level.COUNTY:
         cases = cases.filter(subtree_q("village__code", scope))
     previous, year_ago = period.previous(), period.year_ago()
+    child_key = CHILD_KEY.get(scope.level)
+    # Every case of the scope lies in exactly one child division, so the summary is the sum of the children's rows
+    # (one scan of the cohort fewer on the county's and a town's dashboard).
+    grouped = figures.summarize_by(cases, period, child_key, now) if child_key else None
     dash = Dashboard(
         scope=scope, period=period, previous=previous, year_ago=year_ago, now=now,
-        summary=figures.summarize(cases, period, now),
+        summary=figures.combine(grouped.values()) if child_key else figures.summarize(cases, period, now),
         summary_previous=figures.summarize(cases, previous, now),
         summary_year_ago=figures.summarize(cases, year_ago, now),
         flow_resolved=figures.resolved_in_period(cases, period),
@@ -237,10 +241,8 @@ def build(user, period: Period, division_code: str | None = None, *, now=None) -
     dash.by_category = _rows(dash, figures.summarize_by(cases, period, "category", now), Category.choices, "category")
     dash.by_source = _rows(dash, figures.summarize_by(cases, period, "source", now), Source.choices, "source")
 
-    key = CHILD_KEY.get(scope.level)
-    if key:
+    if child_key:
         dash.child_level = CHILD_LEVEL[scope.level]
-        grouped = figures.summarize_by(cases, period, key, now)
         children = Division.objects.filter(parent_id=scope.code, level=dash.child_level).order_by("code")
         for child in children:
             row = grouped.get(child.code) or figures.with_rates(dict.fromkeys(figures.COHORT_FIGURES, 0))

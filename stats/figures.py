@@ -137,6 +137,16 @@ def summarize(cases: QuerySet, period, now=None) -> dict:
     return with_rates(cohort(cases, period).aggregate(**cohort_expressions(now)))
 
 
+def combine(rows) -> dict:
+    """The cohort counts of a partition's parts added up (cohort counts are additive), with the rates recomputed:
+    the summary of P from its per-town (or per-village) rows without scanning the cohort again."""
+    total = dict.fromkeys(COHORT_FIGURES, 0)
+    for row in rows:
+        for name in COHORT_FIGURES:
+            total[name] += row[name]
+    return with_rates(total)
+
+
 def summarize_by(cases: QuerySet, period, key: str, now=None) -> dict:
     """The cohort counts of P per value of `key` (category, source, risk, village__parent_id …), in one query:
     {value: row}. Values with no case are absent."""

@@ -119,3 +119,11 @@ def test_periods_compare_like_for_like():
 def test_bad_periods_say_why(query, message):
     with pytest.raises(PeriodError, match=message):
         from_query(query, today=datetime.date(2026, 12, 1))
+
+
+@pytest.mark.django_db
+def test_the_parts_of_a_partition_add_up_to_the_summary(november, county_user):
+    cases = cases_visible_to(county_user)
+    whole = figures.summarize(cases, NOV, NOW)
+    assert figures.combine(figures.summarize_by(cases, NOV, "village__parent_id", NOW).values()) == whole
+    assert figures.combine(figures.summarize_by(cases, NOV, "category", NOW).values()) == whole

@@ -22,6 +22,7 @@ process: the peak RSS is the whole process's, so nothing else is measured in the
 Creates or updates bench_town / bench_county / bench_village (BENCHMARK ONLY accounts, no usable password).
 """
 
+import datetime
 import math
 import os
 import resource
@@ -42,6 +43,7 @@ from django.http.request import validate_host
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from cases.exports import write_ledger
 from cases.filters import DisputeFilter
@@ -77,7 +79,12 @@ def scenarios(detail_number):
     if detail_number:
         rows.append(("案件详情", reverse("cases:detail", args=[detail_number]), False))
     dashboard = reverse("stats:dashboard")  # by URL name only: cases does not import stats
-    rows += [(DASHBOARD_MONTH, dashboard, False), ("统计 本季度", f"{dashboard}?period=quarter", False)]
+    # 本月 early in a month is a few days; the whole previous month is the honest monthly figure.
+    first = timezone.localdate().replace(day=1)
+    last_month = {"from": (first - datetime.timedelta(days=1)).replace(day=1).isoformat(),
+                  "to": (first - datetime.timedelta(days=1)).isoformat()}
+    rows += [(DASHBOARD_MONTH, dashboard, False), ("统计 上月（整月）", f"{dashboard}?{urlencode(last_month)}", False),
+             ("统计 本季度", f"{dashboard}?period=quarter", False)]
     return rows
 
 

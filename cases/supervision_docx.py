@@ -11,12 +11,12 @@ import io
 
 from django.utils import timezone
 from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
-from core.docx_fonts import declare_fonts, set_fonts, set_property
+from core.docx_fonts import declare_fonts, set_body_style, set_fonts
 from core.validators import mask_phone
 
 TITLE_FONT, BODY_FONT, HEADING_FONT = "方正小标宋简体", "仿宋_GB2312", "黑体"
@@ -83,19 +83,7 @@ def _fmt_instant(instant) -> str:
 
 
 def _styles(doc):
-    defaults = doc.styles.element.find(qn("w:docDefaults"))
-    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    set_fonts(rpr, BODY_FONT)
-    set_property(rpr, "w:lang", val="en-US", eastAsia="zh-CN", bidi="ar-SA")
-    normal = doc.styles["Normal"]
-    normal.font.size = Pt(BODY_SIZE)
-    set_fonts(normal.element.get_or_add_rPr(), BODY_FONT)
-    fmt = normal.paragraph_format
-    fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, LINE_PITCH
-    fmt.space_before = fmt.space_after = Pt(0)
-    fmt.first_line_indent = INDENT
-    fmt.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    fmt.widow_control = False
+    set_body_style(doc, BODY_FONT, BODY_SIZE, LINE_PITCH, INDENT).widow_control = False
 
 
 def _page(doc):

@@ -2,6 +2,7 @@
 scripts (so a Chinese 仿宋/黑体 really applies to Chinese text), a run property, a field (PAGE, TOC) and the font
 table's alternatives. Pure python-docx/lxml; imports none of our apps."""
 
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -87,3 +88,22 @@ def add_paragraph(doc, text="", *, style=None, align=None, indent=True, label=No
     if text:
         paragraph.add_run(text)
     return paragraph
+
+
+def set_body_style(doc, font, size_pt, line_pitch, indent):
+    """GB/T 9704 body text: the document's default run and Normal in `font` at `size_pt` (Chinese language tag),
+    exact `line_pitch`, no space before or after, first-line `indent`, justified. Returns Normal's paragraph format
+    for what a document adds (widow control, …)."""
+    defaults = doc.styles.element.find(qn("w:docDefaults"))
+    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    set_fonts(rpr, font)
+    set_property(rpr, "w:lang", val="en-US", eastAsia="zh-CN", bidi="ar-SA")
+    normal = doc.styles["Normal"]
+    normal.font.size = Pt(size_pt)
+    set_fonts(normal.element.get_or_add_rPr(), font)
+    fmt = normal.paragraph_format
+    fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, line_pitch
+    fmt.space_before = fmt.space_after = Pt(0)
+    fmt.first_line_indent = indent
+    fmt.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    return fmt

@@ -11,8 +11,8 @@ from audit.models import Action
 from cases import policy
 
 from . import ranking as town_ranking
-from .periods import CUSTOM, DEFAULT, PRESETS
-from .views import XLSX, _attachment, period_from_request
+from .periods import PRESETS
+from .views import XLSX, _attachment, period_from_request, picked_preset
 
 
 def _require(user):
@@ -25,10 +25,9 @@ def _require(user):
 def ranking(request):
     _require(request.user)
     period, period_error = period_from_request(request)
-    kind = request.GET.get("period") or (CUSTOM if request.GET.get("from") else DEFAULT)
     return render(request, "stats/ranking.html", {
         "ranking": town_ranking.build(request.user, period), "presets": PRESETS,
-        "kind": kind if kind in PRESETS or kind == CUSTOM else DEFAULT, "period_error": period_error,
+        "kind": picked_preset(request), "period_error": period_error,
         "query": request.GET.urlencode(),
     })
 

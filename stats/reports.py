@@ -35,7 +35,7 @@ from docx.shared import Mm, Pt
 from cases.casebook_docx import anonymised
 from cases.models import Status, TypicalCase
 from cases.selectors import cases_visible_to
-from core.docx_fonts import add_paragraph, declare_fonts, field_run, set_fonts, set_property
+from core.docx_fonts import add_paragraph, declare_fonts, field_run, set_body_style, set_fonts
 from meetings.minutes_docx import (
     BODY_FONT,
     BODY_SIZE,
@@ -288,18 +288,7 @@ def _setup(doc, report):
     lang = doc.settings.element.find(qn("w:themeFontLang"))
     if lang is not None:
         lang.set(qn("w:eastAsia"), "zh-CN")
-    defaults = doc.styles.element.find(qn("w:docDefaults"))
-    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    set_fonts(rpr, BODY_FONT)
-    set_property(rpr, "w:lang", val="en-US", eastAsia="zh-CN", bidi="ar-SA")
-    normal = doc.styles["Normal"]
-    normal.font.size = Pt(BODY_SIZE)
-    set_fonts(normal.element.get_or_add_rPr(), BODY_FONT)
-    fmt = normal.paragraph_format
-    fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, LINE_PITCH
-    fmt.space_before = fmt.space_after = Pt(0)
-    fmt.first_line_indent = Pt(2 * BODY_SIZE)
-    fmt.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    set_body_style(doc, BODY_FONT, BODY_SIZE, LINE_PITCH, Pt(2 * BODY_SIZE))
     _style(doc, STYLE_TITLE, font=TITLE_FONT, size=TITLE_SIZE, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False,
            line=Pt(36))
     _style(doc, STYLE_H1, font=HEADING_FONT, size=BODY_SIZE, keep=True)

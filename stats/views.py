@@ -36,6 +36,12 @@ def period_from_request(request, *, notify=True):
         return preset(DEFAULT), str(e)
 
 
+def picked_preset(request) -> str:
+    """Which period button is lit: a preset, "custom" for dates, else the default."""
+    kind = request.GET.get("period") or (CUSTOM if request.GET.get("from") else DEFAULT)
+    return kind if kind in PRESETS or kind == CUSTOM else DEFAULT
+
+
 def _require_dashboard(user):
     if not policy.can_view_dashboard(user):
         raise PermissionDenied("您的角色不查看统计。")
@@ -48,7 +54,6 @@ def dashboard(request):
     period, period_error = period_from_request(request)
     dash = board.build(request.user, period, request.GET.get("division") or None)
     screen = request.GET.get("screen") == "1"
-    kind = request.GET.get("period") or (CUSTOM if request.GET.get("from") else DEFAULT)
     own = membership_of(request.user).division_id
     trail = []  # the user's own division → … → the one shown, for the breadcrumb
     division = dash.scope
@@ -58,7 +63,7 @@ def dashboard(request):
             break
         division = division.parent
     return render(request, "stats/dashboard.html", {
-        "dash": dash, "screen": screen, "presets": PRESETS, "kind": kind if kind in PRESETS or kind == CUSTOM else DEFAULT,
+        "dash": dash, "screen": screen, "presets": PRESETS, "kind": picked_preset(request),
         "period_error": period_error, "trail": trail, "chart_data": dash.chart_data(),
         "can_export": policy.can_export_statistics(request.user),
         "can_report": policy.can_report_statistics(request.user),

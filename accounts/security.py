@@ -102,7 +102,9 @@ def session_marker(session) -> str | None:
     user_id, login_at = session.get(SESSION_KEY), session.get(LOGIN_AT)
     if user_id is None or login_at is None:
         return None
-    return signing.dumps([str(user_id), int(login_at)], salt=MARKER_SALT)
+    # Signer, not signing.dumps: dumps stamps the time, so the marker changed every second and was re-sent needlessly
+    # (and a test comparing two requests failed when they straddled a second).
+    return signing.Signer(salt=MARKER_SALT).sign_object([str(user_id), int(login_at)])
 
 
 def record_lost_session(request, marker: str):
@@ -110,7 +112,7 @@ def record_lost_session(request, marker: str):
     `clearsessions`). One `logout` row for that session (its login time is the row's object label, so a second
     request carrying the same cookie before it is deleted adds nothing); a forged or garbled marker is ignored."""
     try:
-        user_id, login_at = signing.loads(marker, salt=MARKER_SALT)
+        user_id, login_at = signing.Signer(salt=MARKER_SALT).unsign_object(marker)
         login_at = datetime.datetime.fromtimestamp(int(login_at), tz=datetime.UTC)
         user = get_user_model().objects.filter(pk=int(user_id)).first()
     except (signing.BadSignature, TypeError, ValueError, OverflowError):

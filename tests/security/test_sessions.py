@@ -150,3 +150,15 @@ def test_the_marker_costs_no_query_on_an_ordinary_page(client, secretary_a):
         response = client.get(reverse("home"))
     assert response.status_code == 200 and security.MARKER_COOKIE not in response.cookies  # current: not re-sent
     assert not [q["sql"] for q in ctx.captured_queries if "audit_auditentry" in q["sql"]]
+
+
+def test_the_marker_is_the_same_a_second_later(client, secretary_a):
+    """Deterministic (no timestamp in it): the browser's copy stays current, so it is not re-sent on every page."""
+    import time_machine
+    from django.utils import timezone
+
+    session = {"_auth_user_id": str(secretary_a.pk), security.LOGIN_AT: 1_796_173_093}
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        first = security.session_marker(session)
+        clock.shift(5)
+        assert security.session_marker(session) == first

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from core.fields import EncryptedTextField
+
 
 class Level(models.TextChoices):
     PROVINCE = "province", "省"
@@ -239,3 +241,43 @@ class EnrolmentCode(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.issued_at:%Y-%m-%d %H:%M}"
+
+
+class Person(models.Model):
+    """人员库: someone of a division or unit who may be named in 四定 (包案领导, 责任人), 三包 duties, meeting
+    attendance or a mediation — with or without a system account. Everyone with a `Membership` has a row here,
+    linked to the account and kept in step with it (`org.people.sync_from_membership`); people without an account
+    are added in the admin or by the Excel import.
+
+    `division` is where the person works: the unit's division for unit staff (a 派出所 hangs on its town, a county
+    department on the county). The phone is encrypted at rest like parties' phones (docs/pii.md)."""
+
+    name = models.CharField("姓名", max_length=32)
+    post = models.CharField("职务", max_length=32, blank=True)
+    division = models.ForeignKey(Division, verbose_name="所属区划", on_delete=models.PROTECT, related_name="people")
+    unit = models.ForeignKey(
+        Unit, verbose_name="所在单位", null=True, blank=True, on_delete=models.PROTECT, related_name="people",
+        help_text="村、镇街班子成员可不填；单位人员必填其单位。",
+    )
+    phone = EncryptedTextField("联系电话", max_length=20, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name="系统账号", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="person", help_text="有系统账号的人员与账号关联；无账号的人员也可被确定为包案领导、责任人。",
+    )
+    active = models.BooleanField("在岗", default=True, help_text="调离或退休后取消勾选：不再出现在选择列表中，历史记录保留。")
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "人员"
+        verbose_name_plural = "人员库"
+        ordering = ["division_id", "unit_id", "name", "id"]
+        indexes = [models.Index(fields=["division", "active"], name="person_division_active")]
+
+    def __str__(self):
+        return f"{self.name}（{self.post}）" if self.post else self.name
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.unit_id and self.division_id and self.unit.division_id != self.division_id:
+            raise ValidationError({"unit": f"“{self.unit}”属于{self.unit.division}，与所属区划不一致。"})

@@ -36,7 +36,7 @@ OVERDUE_SHARE = 0.15  # of the open cases: past their deadline now
 class Cast:
     village: dict  # village code -> its secretary
     town: dict  # township code -> its leader
-    town_staff: dict  # township code -> a 综治办/司法所 person for 四定 (the leader where there is none)
+    town_staff: dict  # township code -> the 司法所 head (a directory person without an account): the 四定's 责任人
     county: object
     unit_staff: object
     land_unit: Unit
@@ -126,8 +126,9 @@ def walk(shape, *, village, created, rng, cast: Cast, now):
     if shape == "t_progress":
         return case
     if shape == "t_resolved":
-        step(services.record_duty, actor=staff, dispute=case, kind="feedback", on_date=timezone.localdate,
-             text="已组织双方调解，签订协议")
+        # The 责任人 has no account: the town records the 包反馈 he gave at the meeting.
+        step(services.record_duty, actor=town, dispute=case, kind="feedback", on_date=timezone.localdate,
+             text=f"{staff.unit.name}{staff.name}反馈：已组织双方调解，签订协议")
         step(services.resolve, actor=town, dispute=case, outcome=Outcome.SUCCESS, note="双方签订调解协议")
         _maybe_typical(case, parties, town, cast, later)
         return case

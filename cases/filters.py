@@ -18,6 +18,7 @@ from org.jurisdiction import subtree_q
 from org.models import Division, Level, Unit
 from org.selectors import divisions_within, membership_of
 
+from . import policy
 from .models import (
     OPEN_STATUSES,
     Assignment,
@@ -200,8 +201,7 @@ class DisputeFilter(django_filters.FilterSet):
         if value == DUE_SOON:
             return queryset.filter(due_soon_q())
         if value == MINE and self.user is not None:
-            mine = Assignment.objects.filter(Q(lead_leader=self.user) | Q(responsible_person=self.user),
-                                             dispute=OuterRef("pk"), active=True)
+            mine = Assignment.objects.filter(policy.assignee_q(self.user), dispute=OuterRef("pk"), active=True)
             return queryset.filter(Exists(mine))
         return queryset
 

@@ -8,13 +8,13 @@ live in `org.models`; the lifecycle table in `rules.transitions`.
 
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 
 from org.models import CASE_WRITER_ROLES, NO_CASE_ACCESS_ROLES, TOWN_ROLES, VILLAGE_ROLES, Role
 from org.selectors import membership_of
 
-from .models import FINISHED_STATUSES, Status, SupervisionStatus, Tier, WarningStatus
+from .models import FINISHED_STATUSES, Duty, Status, SupervisionStatus, Tier, WarningStatus
 from .rules import transitions
 from .rules.transitions import HOLDER_TOWN, HOLDER_VILLAGE
 
@@ -106,6 +106,19 @@ def can_attach(user, dispute) -> bool:
     return True
 
 
+def assignee_q(user) -> Q:
+    """Assignments (四定) naming `user`'s directory row as 包案领导, 责任人 or a 三包 duty holder (no duplicate rows)."""
+    duty = Duty.objects.filter(assignment=OuterRef("pk"), person__user=user)
+    return Q(lead_leader__user=user) | Q(responsible_person__user=user) | Q(Exists(duty))
+
+
+def assignee_user_ids(assignment) -> set:
+    """The accounts of a 四定's people (包案领导, 责任人, 三包 holders); people without an account have none. Loads the
+    duties unless prefetched (`selectors.case_workflow_records` prefetches them)."""
+    people = [assignment.lead_leader, assignment.responsible_person, *(d.person for d in assignment.duties.all())]
+    return {p.user_id for p in people if p.user_id}
+
+
 def permitted_actions(user, dispute, *, records=None, referral=transitions.UNLOADED) -> list[str]:
     """The workflow actions open to the user on this case now, in table order: the table's, plus 三包 for the
     active 四定's lead leader and responsible person (whom `record_duty` admits although they may not hold the
@@ -122,10 +135,9 @@ def permitted_actions(user, dispute, *, records=None, referral=transitions.UNLOA
     names = set(transitions.allowed_actions(user, dispute, referral=referral, extension=extension))
     if "duty" not in names and dispute.status == Status.IN_PROGRESS and user.is_authenticated:
         if records is not None:
-            assignee = any(a.active and user.pk in (a.lead_leader_id, a.responsible_person_id)
-                           for a in records["assignments"])
+            assignee = any(a.active and user.pk in assignee_user_ids(a) for a in records["assignments"])
         else:
-            assignee = dispute.assignments.filter(Q(lead_leader=user) | Q(responsible_person=user), active=True).exists()
+            assignee = dispute.assignments.filter(assignee_q(user), active=True).exists()
         if assignee:
             names.add("duty")
     return [name for name in transitions.USER_ACTIONS if name in names]

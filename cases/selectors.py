@@ -15,6 +15,7 @@ from .models import (
     Attachment,
     CaseEvent,
     Dispute,
+    Duty,
     EarlyWarning,
     Party,
     Referral,
@@ -104,13 +105,15 @@ def case_export_rows(user) -> QuerySet:
 
 
 def case_workflow_records(dispute: Dispute) -> dict:
-    """The case page's 四定, 三包, hops, warnings, visits, supervisions and extensions: seven queries, however many
-    rows.
+    """The case page's 四定 (with their 三包 duties), 三包 records, hops, warnings, visits, supervisions and
+    extensions: eight queries, however many rows.
 
     The caller has already loaded `dispute` through `get_case_for_user`, so jurisdiction is settled."""
     return {
         "assignments": list(dispute.assignments.select_related(
-            "lead_leader", "responsible_person", "responsible_unit", "created_by").order_by("-active", "-created_at")),
+            "lead_leader__unit", "responsible_person__unit", "responsible_unit", "created_by")
+            .prefetch_related(Prefetch("duties", Duty.objects.select_related("person")))
+            .order_by("-active", "-created_at")),
         "duty_logs": list(dispute.duty_logs.select_related("actor").order_by("on_date", "id")),
         "referrals": list(dispute.referrals.select_related(
             "from_division", "to_division", "to_unit", "created_by", "decided_by").order_by("created_at", "id")),
@@ -151,9 +154,10 @@ def my_assignments(user) -> QuerySet:
 
     The two partial indexes `assignment_active_leader` / `assignment_active_person` serve the OR."""
     return (
-        Assignment.objects.filter(Q(lead_leader=user) | Q(responsible_person=user), active=True)
+        Assignment.objects.filter(policy.assignee_q(user), active=True)
         .filter(dispute__in=cases_visible_to(user).exclude(status__in=FINISHED_STATUSES).values("pk"))
-        .select_related("dispute", "responsible_unit")
+        .select_related("dispute", "responsible_unit", "lead_leader", "responsible_person")
+        .prefetch_related(Prefetch("duties", Duty.objects.select_related("person")))
         .order_by("deadline", "id")
     )
 

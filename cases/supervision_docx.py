@@ -31,20 +31,17 @@ TEXT_WIDTH_PT = 440
 # --- who the 四定 names ---------------------------------------------------------------------------------------------
 
 
-def _person(user, role_label):
-    m = getattr(user, "membership", None)
-    unit = ""
-    if m is not None:
-        unit = m.unit.name if m.unit_id else m.division.name
-    return {"role": role_label, "name": user.get_full_name() or user.first_name or user.username,
-            "post": (m.title if m is not None else "") or "", "unit": unit,
-            "phone": mask_phone(m.phone) if m is not None and m.phone else ""}
+def _person(person, role_label):
+    """A directory person (org.Person) as the page and the notice name them; the account, if any, adds nothing."""
+    unit = person.unit.name if person.unit_id else person.division.name
+    return {"role": role_label, "name": person.name, "post": person.post, "unit": unit,
+            "phone": mask_phone(person.phone) if person.phone else "", "has_account": bool(person.user_id)}
 
 
 def assignment_people(assignment) -> dict | None:
-    """The 四定's 包案领导, 责任人 (name, post, unit, phone masked — staff phones have no logged reveal path, so only
-    the masked form is shown) and 承办单位; None without an active 四定. Load the assignment with
-    `select_related("lead_leader__membership__division", "lead_leader__membership__unit", ...)` to save queries."""
+    """The 四定's 包案领导, 责任人 (people of the directory, with or without an account: name, post, unit, phone
+    masked — staff phones have no logged reveal path, so only the masked form is shown) and 承办单位; None without an
+    active 四定. Load the assignment with `select_related(*PEOPLE_RELATED)` to save queries."""
     if assignment is None:
         return None
     lead, responsible = _person(assignment.lead_leader, "包案领导"), _person(assignment.responsible_person, "责任人")
@@ -56,8 +53,8 @@ def assignment_people(assignment) -> dict | None:
 
 
 PEOPLE_RELATED = (
-    "lead_leader__membership__division", "lead_leader__membership__unit",
-    "responsible_person__membership__division", "responsible_person__membership__unit", "responsible_unit",
+    "lead_leader__division", "lead_leader__unit", "responsible_person__division", "responsible_person__unit",
+    "responsible_unit",
 )
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from cases.models import Outcome, WarningLevel, WarningTarget, WarningTrigger
 from cases.rules.deadlines import end_of_day
+from org.people import picker_label
 
 from .models import SAME_RECORDER_AND_CHECKER, Attendance, AttendeeKind, Decision, Meeting
 
@@ -45,10 +46,10 @@ GUEST_LINE = re.compile(r"[\s\u3000,，、;；]+")
 
 
 class AttendanceBulkForm(forms.Form):
-    """Several attendees in one submit: accounts of the division ticked, and people without an account typed one a
-    line ("姓名 职务 单位", separated by spaces or commas)."""
+    """Several attendees in one submit: people of the division's directory (人员库, with or without an account)
+    ticked, and anyone else typed one a line ("姓名 职务 单位", separated by spaces or commas)."""
 
-    accounts = forms.TypedMultipleChoiceField(
+    people = forms.TypedMultipleChoiceField(
         label="本单位人员（可多选，登记为参会成员）", required=False, coerce=int, widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": "所选人员不属于本单位或已登记，请刷新页面后重新选择。"})
     guests = forms.CharField(
@@ -57,11 +58,11 @@ class AttendanceBulkForm(forms.Form):
         help_text="没有系统账号的人员，如邀请的律师、五老、群众代表；用空格或逗号分隔。")
     guest_kind = forms.ChoiceField(label="其他人员的类别", choices=AttendeeKind.choices, initial=AttendeeKind.GUEST)
 
-    def __init__(self, *args, accounts=(), **kwargs):
+    def __init__(self, *args, people=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["accounts"].choices = [(m.user_id, _member_label(m)) for m in accounts]
-        if not accounts:
-            self.fields["accounts"].help_text = "本单位的系统账号均已登记。"
+        self.fields["people"].choices = [(p.pk, picker_label(p)) for p in people]
+        if not people:
+            self.fields["people"].help_text = "人员库中本单位的人员均已登记。"
 
     def clean_guests(self):
         rows, problems = [], []
@@ -81,15 +82,9 @@ class AttendanceBulkForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if not self.errors and not data.get("accounts") and not data.get("guests"):
+        if not self.errors and not data.get("people") and not data.get("guests"):
             raise forms.ValidationError("请勾选本单位人员或填写其他人员（每行一人）。")
         return data
-
-
-def _member_label(m) -> str:
-    name = m.user.get_full_name() or m.user.username
-    extra = "，".join(x for x in (m.title or m.get_role_display(), m.unit.name if m.unit_id else "") if x)
-    return f"{name}（{extra}）"
 
 
 class CloseMeetingForm(forms.Form):
@@ -242,13 +237,15 @@ class ReviewForm(forms.Form):
         for name in list(self.fields):
             if name not in keep:
                 del self.fields[name]
-        people = [(u.pk, label) for u, label in choices.people]
-        for name, options in (("lead_leader", [(u.pk, label) for u, label in choices.leaders]),
+        people = [(p.pk, label) for p, label in choices.people]
+        for name, options in (("lead_leader", [(p.pk, label) for p, label in choices.leaders]),
                               ("responsible_person", people),
                               ("responsible_unit", [(u.pk, u.name) for u in choices.units]),
                               ("unit", [(u.pk, u.name) for u in choices.transfer_units])):
             if name in self.fields:
                 self.fields[name].choices = _blank("请选择") + options
+                if name in ("lead_leader", "responsible_person"):
+                    self.fields[name].widget.attrs["data-picker"] = "1"  # static/js/person-picker.js
         if not self.is_bound:
             self.initial.setdefault("decision", current or "")
             target = WarningTarget.COUNTY if tier == "county" else WarningTarget.TOWN_JOINT
@@ -272,14 +269,14 @@ class ReviewForm(forms.Form):
     def details(self) -> dict:
         """The keyword arguments `services.record_review` takes for the chosen decision."""
         data, decision = self.cleaned_data, self.cleaned_data["decision"]
-        users, units = self.review_choices.users_by_pk, self.review_choices.units_by_pk
+        persons, units = self.review_choices.people_by_pk, self.review_choices.units_by_pk
         if decision in (Decision.MEDIATE, Decision.RESOLVE):
             return {"outcome": data.get("outcome"), "note": data.get("note", "")}
         if decision == Decision.ASSIGN:
             return {
-                "lead_leader": users.get(data.get("lead_leader")),
+                "lead_leader": persons.get(data.get("lead_leader")),
                 "responsible_unit": units.get(data.get("responsible_unit")),
-                "responsible_person": users.get(data.get("responsible_person")),
+                "responsible_person": persons.get(data.get("responsible_person")),
                 "measures": data.get("measures", ""),
                 "deadline": end_of_day(data["deadline"]) if data.get("deadline") else None,
             }

@@ -154,9 +154,9 @@ def _item(review, assignment, warning, referral, actions, agenda_item) -> dict:
         "recorded_by": _name(review.decided_by),
         "actions": actions,
         "assignment": assignment and {
-            "lead_leader": _name(assignment.lead_leader),
+            "lead_leader": assignment.lead_leader.name,
             "unit": assignment.responsible_unit.name,
-            "person": _name(assignment.responsible_person),
+            "person": assignment.responsible_person.name,
             "deadline": timezone.localtime(assignment.deadline).strftime("%Y-%m-%d"),
             "measures": assignment.measures,
         },

@@ -77,6 +77,10 @@ class Attendance(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="系统用户", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    person = models.ForeignKey(
+        "org.Person", verbose_name="人员库人员", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="从人员库选入的参会人员（有无系统账号均可）；外来人员为空。",
+    )
 
     class Meta:
         verbose_name = "参会人员"

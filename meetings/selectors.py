@@ -32,13 +32,13 @@ from cases.models import (
     WarningStatus,
 )
 from cases.selectors import cases_visible_to
+from org import people
 from org.jurisdiction import COUNTY_CODE, subtree_q
 from org.models import (
     NO_CASE_ACCESS_ROLES,
     Division,
     Level,
-    Membership,
-    Role,
+    Person,
     Unit,
     UnitKind,
 )
@@ -180,61 +180,54 @@ def previous_meeting(meeting: Meeting) -> Meeting | None:
 
 @dataclass
 class ReviewChoices:
-    """People and units the decisions of one meeting may name; loaded once per page, shared by every item's form."""
+    """People and units the decisions of one meeting may name; loaded once per page, shared by every item's form.
+    People are of the people directory (org.Person), accounts first; `org.people` decides, per case, who fits."""
 
-    leaders: list = field(default_factory=list)  # [(user, label)] 包案领导
-    people: list = field(default_factory=list)  # [(user, label)] 责任人
+    leaders: list = field(default_factory=list)  # [(person, label)] 包案领导
+    people: list = field(default_factory=list)  # [(person, label)] 责任人
     units: list = field(default_factory=list)  # [Unit] 四定 责任单位: the town's own and the county's
     transfer_units: list = field(default_factory=list)  # [Unit] 移交: the meeting's own tier's units
 
     @functools.cached_property
-    def users_by_pk(self) -> dict:
-        return {user.pk: user for user, _ in self.people + self.leaders}
+    def people_by_pk(self) -> dict:
+        return {person.pk: person for person, _ in self.people + self.leaders}
 
     @functools.cached_property
     def units_by_pk(self) -> dict:
         return {unit.pk: unit for unit in self.units + self.transfer_units}
 
 
-def _person_label(m: Membership) -> str:
-    name = m.user.get_full_name() or m.user.username
-    extra = m.title or (m.unit.name if m.unit_id else m.get_role_display())
-    return f"{name}（{extra}）"
-
-
 def review_choices(meeting: Meeting) -> ReviewChoices:
-    """Two queries for a town or county meeting, none for a village one (it neither assigns nor transfers)."""
+    """Three queries for a town meeting, one for a county one, none for a village one (it neither assigns nor
+    transfers)."""
     choices = ReviewChoices()
     if meeting.tier == Tier.VILLAGE:
         return choices
-    if meeting.tier == Tier.TOWN:
-        members = (
-            Membership.objects.filter(division_id=meeting.division_id,
-                                      role__in=[Role.TOWN_LEADER, Role.TOWN_STAFF, Role.UNIT_STAFF])
-            .select_related("user", "unit").order_by("role", "user__first_name", "user_id")
-        )
-        for m in members:
-            label = _person_label(m)
-            if m.role in (Role.TOWN_LEADER, Role.TOWN_STAFF):
-                choices.leaders.append((m.user, label))
-            choices.people.append((m.user, label))
     units = list(
         Unit.objects.filter(division_id__in={meeting.division_id, COUNTY_CODE}, active=True)
         .exclude(kind__in=[UnitKind.CENTRE, UnitKind.DISCIPLINE]).order_by("-division_id", "kind", "name")
     )
+    if meeting.tier == Tier.TOWN:
+        choices.leaders = [(p, people.picker_label(p)) for p in people.leader_choices(meeting.division)]
+        loose = Q(unit__isnull=True) & subtree_q("division__code", meeting.division)
+        candidates = (Person.objects.filter(Q(unit__in=units) | loose, active=True).select_related("unit")
+                      .order_by(people.ACCOUNTS_FIRST, "unit_id", "name", "id"))
+        choices.people = [(p, people.picker_label(p)) for p in candidates]
     choices.units = units if meeting.tier == Tier.TOWN else []
     choices.transfer_units = [u for u in units if u.division_id == meeting.division_id]
     return choices
 
 
-def division_accounts(meeting: Meeting) -> list[Membership]:
-    """The accounts of the meeting's division that may be entered as 参会成员 at once (one query): every case-working
-    role of the division, the people already in the attendance left out."""
-    present = meeting.attendance.filter(user__isnull=False).values("user_id")
+def division_people(meeting: Meeting) -> list[Person]:
+    """The directory's people of the meeting's division (its leaders, offices and the units hanging on it; with or
+    without an account) who may be entered as 参会成员 at once (one query), those already in the attendance (by their
+    row or their account) left out; accounts first."""
+    present = meeting.attendance.filter(person__isnull=False).values("person_id")
+    present_users = meeting.attendance.filter(user__isnull=False).values("user_id")
     return list(
-        Membership.objects.filter(division_id=meeting.division_id).exclude(role__in=NO_CASE_ACCESS_ROLES)
-        .exclude(user_id__in=present).filter(user__is_active=True)
-        .select_related("user", "unit").order_by("role", "user__first_name", "user_id")
+        Person.objects.filter(division_id=meeting.division_id, active=True).exclude(pk__in=present)
+        .exclude(user_id__in=present_users).select_related("unit")
+        .order_by(people.ACCOUNTS_FIRST, "unit_id", "name", "id")
     )
 
 

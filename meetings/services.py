@@ -21,7 +21,7 @@ from cases.rules.transitions import allowed_actions as table_allows
 from cases.rules.transitions import refusal_message
 from cases.services import record_change
 from core.errors import Refused
-from org.models import NO_CASE_ACCESS_ROLES, Membership
+from org.models import Person
 from org.selectors import membership_of
 
 from . import agenda, minutes
@@ -162,24 +162,28 @@ def add_attendee(*, actor, meeting: Meeting, kind: str, name: str, role_title: s
 
 
 @transaction.atomic
-def add_attendees(*, actor, meeting: Meeting, user_ids=(), guests=(), guest_kind: str = AttendeeKind.GUEST
+def add_attendees(*, actor, meeting: Meeting, person_ids=(), guests=(), guest_kind: str = AttendeeKind.GUEST
                   ) -> list[Attendance]:
-    """Several attendees in one go: accounts of the meeting's division (`user_ids`, entered as 参会成员 with their
-    post and unit) and people without an account (`guests`: (name, post, unit), entered as `guest_kind`).
-    Accounts already in the attendance are skipped; an account outside the division is refused."""
+    """Several attendees in one go: people of the meeting's division from the directory (`person_ids`, entered as
+    参会成员 with their post and unit, linked to their account if they have one) and anyone else (`guests`: (name,
+    post, unit), entered as `guest_kind`). People already in the attendance are skipped; a person outside the
+    division is refused."""
     meeting = _lock_open(actor, meeting)
     if guest_kind not in AttendeeKind.values:
         raise Refused("请选择参会类别。", field="guest_kind")
-    wanted = set(user_ids)
-    members = {m.user_id: m for m in Membership.objects.filter(division_id=meeting.division_id, user_id__in=wanted)
-               .exclude(role__in=NO_CASE_ACCESS_ROLES).select_related("user", "unit")}
-    if wanted - set(members):
-        raise Refused("所选人员不属于本单位，请刷新页面后重新选择。", field="accounts")
-    present = set(Attendance.objects.filter(meeting=meeting, user_id__in=wanted).values_list("user_id", flat=True))
+    wanted = set(person_ids)
+    found = {p.pk: p for p in Person.objects.filter(division_id=meeting.division_id, active=True, pk__in=wanted)
+             .select_related("unit")}
+    if wanted - set(found):
+        raise Refused("所选人员不属于本单位，请刷新页面后重新选择。", field="people")
+    here = Attendance.objects.filter(meeting=meeting)
+    present = set(here.filter(person_id__in=wanted).values_list("person_id", flat=True))
+    present_users = set(here.filter(user__isnull=False).values_list("user_id", flat=True))
     rows = [
-        Attendance(meeting=meeting, kind=AttendeeKind.MEMBER, name=_name(m.user), user=m.user,
-                   role_title=(m.title or m.get_role_display())[:64], unit=(m.unit.name if m.unit_id else "")[:64])
-        for uid, m in sorted(members.items(), key=lambda kv: (kv[1].role, kv[1].user_id)) if uid not in present
+        Attendance(meeting=meeting, kind=AttendeeKind.MEMBER, name=p.name, person=p, user_id=p.user_id,
+                   role_title=p.post[:64], unit=(p.unit.name if p.unit_id else "")[:64])
+        for p in sorted(found.values(), key=lambda p: (p.user_id is None, p.name, p.pk))
+        if p.pk not in present and (p.user_id is None or p.user_id not in present_users)
     ]
     for name, role_title, unit in guests:
         rows.append(Attendance(meeting=meeting, kind=guest_kind, name=_required(name, "姓名", 32),

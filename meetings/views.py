@@ -116,7 +116,7 @@ def _render_detail(request, meeting, *, bound=None, status=200, **forms):
             "first_to_review": (ag.unreviewed or ag.listed or [None])[0],
             "attendance_form": forms.get("attendance_form") or AttendanceForm(),
             "bulk_form": forms.get("bulk_form") or AttendanceBulkForm(
-                accounts=selectors.division_accounts(meeting), auto_id="bulk_%s"),
+                people=selectors.division_people(meeting), auto_id="bulk_%s"),
             "edit_form": forms.get("edit_form") or MeetingEditForm(instance=meeting),
             "close_form": forms.get("close_form") or CloseMeetingForm(
                 attendees=context["attendees"], convener_id=meeting.convener_id),
@@ -203,14 +203,14 @@ def attendance_add(request, pk):
 @login_required
 @require_POST
 def attendance_bulk(request, pk):
-    """Several attendees in one submit: the division's accounts ticked, people without an account one a line."""
+    """Several attendees in one submit: people of the division's directory ticked, anyone else one a line."""
     meeting = selectors.get_meeting_for_user(request.user, pk, write=True)
     if closed := _closed(request, meeting):
         return closed
-    form = AttendanceBulkForm(request.POST, accounts=selectors.division_accounts(meeting), auto_id="bulk_%s")
+    form = AttendanceBulkForm(request.POST, people=selectors.division_people(meeting), auto_id="bulk_%s")
     if form.is_valid():
         added = attempt(form, services.add_attendees, actor=request.user, meeting=meeting,
-                        user_ids=form.cleaned_data["accounts"], guests=form.cleaned_data["guests"],
+                        person_ids=form.cleaned_data["people"], guests=form.cleaned_data["guests"],
                         guest_kind=form.cleaned_data["guest_kind"])
         if added is not None:
             messages.success(request, f"已登记参会人员{len(added)}名：{'、'.join(a.name for a in added)}。")

@@ -11,7 +11,7 @@ import functools
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Prefetch
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,6 +19,7 @@ from cases import policy
 from cases.models import (
     OPEN_STATUSES,
     Assignment,
+    Duty,
     Referral,
     ReferralKind,
     ReferralStatus,
@@ -59,7 +60,9 @@ class Facts:
 
     @functools.cached_property
     def assignment(self):
-        return Assignment.objects.filter(dispute=self.case, active=True).first()
+        return (Assignment.objects.filter(dispute=self.case, active=True)
+                .select_related("lead_leader", "responsible_person")
+                .prefetch_related(Prefetch("duties", Duty.objects.select_related("person"))).first())
 
     @functools.cached_property
     def open_supervisions(self):
@@ -107,8 +110,9 @@ class Facts:
         return people | self.unit_staff(case.holder_unit_id) if case.holder_unit_id else people
 
     def assignees(self) -> frozenset:
+        """The accounts of the active 四定's people (包案领导, 责任人, 三包 holders); people without one get nothing."""
         a = self.assignment
-        return frozenset({a.lead_leader_id, a.responsible_person_id}) if a else frozenset()
+        return frozenset(policy.assignee_user_ids(a)) if a else frozenset()
 
 
 def tier_roles(tier) -> frozenset:
@@ -205,6 +209,25 @@ def assignments_due(f):
                    f.assignees())
 
 
+def duties_due(f):
+    """A 三包 duty not yet done, due within SOON_DAYS days or overdue, in its holder's queue (if they have an account)."""
+    a, case = f.assignment, f.case
+    if a is None or case.status not in OPEN_STATUSES:
+        return
+    today, last_day = timezone.localdate(), timezone.localtime(a.deadline).date()
+    named = {a.lead_leader_id, a.responsible_person_id}
+    for d in a.duties.all():
+        if d.done_at or not d.person.user_id or (d.due_on - today).days > SOON_DAYS:
+            continue
+        if d.person_id in named and d.due_on == last_day:
+            continue  # the 四定's own item (assignments_due) already says it
+        late = (today - d.due_on).days
+        when = f"已超期{late}天" if late > 0 else ("今日到期" if late == 0 else f"{d.due_on:%m月%d日}前完成")
+        yield Item(NotificationKind.ASSIGNMENT_OVERDUE if late > 0 else NotificationKind.ASSIGNMENT_DUE,
+                   f"duty:{d.pk}", f"{case.number} 三包“{d.get_kind_display()}”{when}：{case.title}",
+                   frozenset({d.person.user_id}))
+
+
 def extensions(f):
     for e in f.pending_extensions:
         yield Item(NotificationKind.EXTENSION, f"extension:{e.pk}",
@@ -223,7 +246,7 @@ def warnings(f):
                        f"前批示/回复：{f.case.title}", f.members(w.recipient_division_id, roles))
 
 
-SOURCES = [referrals, transfers, supervisions, supervision_work, assignments_due, extensions, warnings]
+SOURCES = [referrals, transfers, supervisions, supervision_work, assignments_due, duties_due, extensions, warnings]
 
 
 # --- keeping the notifications in step -----------------------------------------------------------------------------

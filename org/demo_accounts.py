@@ -26,3 +26,15 @@ DEMO_USERS = [
 DEMO_PENDING_GRANTS = [
     ("tangzhuang_wangge", "唐海波", "370829001212", "grid_worker", None, "唐庄村网格员", "sysadmin"),
 ]
+
+# People of the directory (人员库) WITHOUT an account (DEMO ONLY): the towns' 司法所 and 派出所 heads and 政法委员
+# whom the town's 四定 names — most people a 四定 names never log in.
+# name, division code, unit name (or None), post, phone
+DEMO_PEOPLE = [
+    ("王振华", "370829001000", "嘉祥街道司法所", "所长", "13905371201"),
+    ("陈立军", "370829001000", "嘉祥街道派出所", "副所长", "13905371202"),
+    ("曾宪文", "370829001000", None, "党工委委员、政法委员", "13905371203"),
+    ("张秀梅", "370829101000", "纸坊镇司法所", "所长", "13905371301"),
+    ("赵永强", "370829101000", "纸坊镇派出所", "副所长", "13905371302"),
+    ("孔繁民", "370829101000", None, "党委委员、政法委员", "13905371303"),
+]

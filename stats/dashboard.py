@@ -270,8 +270,7 @@ def build(user, period: Period, division_code: str | None = None, *, now=None) -
         for row in figures.overdue_by_unit(cases, period, now)
     ]
     dash.overdue_leaders = [
-        {"label": (f"{row['lead_leader__last_name']}{row['lead_leader__first_name']}".strip()
-                   or row["lead_leader__username"]), "n": row["n"],
+        {"label": row["lead_leader__name"], "n": row["n"],
          "url": dash.link("overdue", leader=row["lead_leader_id"])}
         for row in figures.overdue_by_leader(cases, period, now)
     ]

@@ -237,6 +237,6 @@ def overdue_by_leader(cases: QuerySet, period, now=None) -> list[dict]:
     late = cohort(cases, period).filter(overdue_q(now))
     return list(
         Assignment.objects.filter(active=True, dispute__in=late).order_by()
-        .values("lead_leader_id", "lead_leader__first_name", "lead_leader__last_name", "lead_leader__username")
+        .values("lead_leader_id", "lead_leader__name")
         .annotate(n=Count("dispute")).order_by("-n", "lead_leader_id")
     )

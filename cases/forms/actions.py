@@ -9,11 +9,11 @@ jurisdiction) and their `Refused` is shown as a form error by the view.
 import datetime
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from org import people
 from org.jurisdiction import COUNTY_CODE
-from org.models import Role, Unit, UnitKind
+from org.models import Unit, UnitKind
 from org.selectors import membership_of
 
 from ..models import (
@@ -21,7 +21,6 @@ from ..models import (
     DutyKind,
     Outcome,
     Satisfaction,
-    Tier,
     TransferMode,
     WarningLevel,
     WarningStatus,
@@ -34,12 +33,6 @@ from ..rules.escalation import suggested_warnings
 TEXT_MAX = 2000
 DATE_WIDGET = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
 
-# Who may be named in a 四定 at each tier: the holding town's own leaders, staff and unit staff (派出所, 司法所…),
-# or, for a county case, the county centre and the county departments' staff.
-ASSIGNEE_ROLES = {
-    Tier.TOWN: [Role.TOWN_LEADER, Role.TOWN_STAFF, Role.UNIT_STAFF],
-    Tier.COUNTY: [Role.COUNTY_CENTRE, Role.UNIT_STAFF],
-}
 # Units that supervise or coordinate rather than handle a case.
 NOT_HANDLING_UNITS = [UnitKind.CENTRE, UnitKind.DISCIPLINE]
 
@@ -66,13 +59,6 @@ def choice_field(label, choices, *, widget=None, missing=None, **kwargs):
         error_messages={"required": missing or f"请选择{label}。", "invalid_choice": f"所选{label}无效，请重新选择。"},
         **kwargs,
     )
-
-
-class UserChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, user):
-        m = user.membership  # joined by the queryset (select_related), no query per option
-        where = m.unit.name if m.unit_id else m.get_role_display()
-        return f"{user.get_full_name() or user.username}（{where}）"
 
 
 class ActionForm(forms.Form):
@@ -108,40 +94,68 @@ class StartForm(ActionForm):
     note = text_field("说明", required=False, help_text="可填写初步安排，如调解员、时间地点。", rows=3)
 
 
+class PersonChoiceField(forms.ModelChoiceField):
+    """A person of the people directory (人员库), labelled as `org.people.label` says; people without an account are
+    marked. The select carries `data-picker` so static/js/person-picker.js adds a filter box (a phone's select of
+    forty names is unusable without one); without JavaScript it is a plain select."""
+
+    def __init__(self, label, **kwargs):
+        kwargs.setdefault("error_messages", {"required": f"请选择{label}。", "invalid_choice": f"所选{label}无效。"})
+        super().__init__(queryset=None, label=label, empty_label="请选择",
+                         widget=forms.Select(attrs={"data-picker": "1"}), **kwargs)
+
+    def label_from_instance(self, person):
+        return people.picker_label(person)
+
+
 class AssignForm(ActionForm):
     intro = "落实四定：包案领导、责任单位、责任人、办结时限，并写明调处措施。责任人须按“三包”记录办理情况。"
-    lead_leader = UserChoiceField(label="包案领导", queryset=None, empty_label="请选择",
-                                  error_messages={"required": "请选择包案领导。", "invalid_choice": "所选包案领导无效。"})
+    lead_leader = PersonChoiceField("包案领导", help_text="从人员库中选择；没有系统账号的领导也可选择。")
     responsible_unit = forms.ModelChoiceField(
         label="责任单位", queryset=None, empty_label="请选择",
         error_messages={"required": "请选择责任单位。", "invalid_choice": "所选责任单位无效。"})
-    responsible_person = UserChoiceField(
-        label="责任人", queryset=None, empty_label="请选择",
-        error_messages={"required": "请选择责任人。", "invalid_choice": "所选责任人无效。"})
+    responsible_person = PersonChoiceField("责任人", help_text="须是责任单位的人员（综治办、信访办也可由本镇街或本村人员承担）。")
     measures = text_field("调处措施", help_text="谁牵头、怎么调、哪些单位配合。")
     deadline = date_field("办结时限", required=False)
+
+    duty_fieldset = "三包责任（可不填：默认都由责任人负责，期限为办结时限）"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         holder = self.dispute.holder_division
-        roles = ASSIGNEE_ROLES.get(self.dispute.tier, [])
-        people = (get_user_model().objects.filter(is_active=True, membership__division=holder,
-                                                  membership__role__in=roles)
-                  .select_related("membership__unit").order_by("membership__role", "first_name", "username"))
-        self.fields["lead_leader"].queryset = people
-        self.fields["responsible_person"].queryset = people
-        self.fields["responsible_unit"].queryset = (
-            Unit.objects.filter(active=True, division_id__in=[holder.code, COUNTY_CODE])
-            .exclude(kind__in=NOT_HANDLING_UNITS).order_by("-division_id", "kind", "name"))
+        units = (Unit.objects.filter(active=True, division_id__in=[holder.code, COUNTY_CODE])
+                 .exclude(kind__in=NOT_HANDLING_UNITS).order_by("-division_id", "kind", "name"))
+        self.fields["responsible_unit"].queryset = units
+        self.fields["lead_leader"].queryset = people.leader_choices(holder)
+        candidates = people.responsible_choices(holder, units, self.dispute.village_id)
+        self.fields["responsible_person"].queryset = candidates
+        for kind, label in DutyKind.choices:
+            self.fields[f"duty_{kind}"] = PersonChoiceField(f"{label}负责人", required=False)
+            self.fields[f"duty_{kind}"].queryset = candidates
+            self.fields[f"duty_{kind}_due"] = date_field(f"{label}期限", required=False)
         default = timezone.localtime(deadline_for(self.dispute, DeadlinePurpose.ASSIGNMENT)[0])
         self.fields["deadline"].help_text = (
             f"留空则按时限规则自动计算（{default.year}年{default.month}月{default.day}日）。")
         if not self.is_bound:
-            self.initial.setdefault("lead_leader", self.user.pk)
+            mine = getattr(self.user, "person", None)
+            if mine is not None and mine.division_id == holder.code:
+                self.initial.setdefault("lead_leader", mine.pk)
+
+    def duty_fields(self):
+        return [(self[f"duty_{kind}"], self[f"duty_{kind}_due"]) for kind in DutyKind.values]
 
     def clean_deadline(self):
         day = not_before_today(self.cleaned_data.get("deadline"), "办结时限")
         return end_of_day(day) if day else None
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        duties = {}
+        for kind in DutyKind.values:
+            person, due_on = data.pop(f"duty_{kind}", None), data.pop(f"duty_{kind}_due", None)
+            if person or due_on:
+                duties[kind] = (person, due_on)
+        return {**data, "duties": duties}
 
 
 class DutyForm(ActionForm):

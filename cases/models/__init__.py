@@ -46,7 +46,9 @@ from .evidence import Attachment, PiiLookup, PiiLookupKind, PiiReveal
 from .records import (
     Assignment,
     ClockMark,
+    Duty,
     DutyLog,
+    DutyState,
     EarlyWarning,
     Extension,
     Referral,
@@ -62,7 +64,7 @@ __all__ = [
     "BASIC_FIELDS", "EVENT_FIELDS", "event_field_label", "event_value_label",
     "Assignment", "Attachment", "AttachmentKind", "AttachmentType", "CalendarDay", "CalendarDayKind", "CaseEvent",
     "CaseNumberSequence", "Category", "ClockMark", "ClockMarkKind", "DayMode", "DeadlinePurpose", "DeadlineRule",
-    "Dispute", "DutyKind", "DutyLog", "EarlyWarning", "EscalationAction", "EscalationRule", "EventKind", "Extension", "ExtensionStatus", "TransferMode",
+    "Dispute", "Duty", "DutyKind", "DutyLog", "DutyState", "EarlyWarning", "EscalationAction", "EscalationRule", "EventKind", "Extension", "ExtensionStatus", "TransferMode",
     "FINISHED_STATUSES", "NEXT_TIER", "OPEN_STATUSES", "Outcome", "Party", "PartyRole", "PiiReveal", "RISK_RANK",
     "Referral", "ReferralKind", "ReferralStatus", "Risk", "Satisfaction", "Sex", "Source", "Status", "SubCategory",
     "Supervision", "SupervisionStatus", "TIER_RANK", "Tier", "Visit", "WarningDeadline", "WarningLevel",

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from org.models import Division, Unit
 
@@ -31,12 +32,14 @@ class Assignment(models.Model):
 
     dispute = models.ForeignKey(Dispute, verbose_name="纠纷", on_delete=models.PROTECT, related_name="assignments")
     tier = models.CharField("层级", max_length=8, choices=Tier.choices)
+    # 四定 people come from the people directory (人员库): a 包案领导 or 责任人 need not have an account. Who is
+    # allowed where is decided in `org.people` (one rule) and checked by `services.handling.fix_assignment`.
     lead_leader = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="包案领导", on_delete=models.PROTECT, related_name="led_assignments"
+        "org.Person", verbose_name="包案领导", on_delete=models.PROTECT, related_name="led_assignments"
     )
     responsible_unit = models.ForeignKey(Unit, verbose_name="责任单位", on_delete=models.PROTECT, related_name="+")
     responsible_person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="责任人", on_delete=models.PROTECT, related_name="responsible_assignments"
+        "org.Person", verbose_name="责任人", on_delete=models.PROTECT, related_name="responsible_assignments"
     )
     measures = models.TextField("调处措施", max_length=2000)
     deadline = models.DateTimeField("办结时限")
@@ -63,6 +66,41 @@ class Assignment(models.Model):
     def __str__(self):
         return f"{self.dispute_id} 四定"
 
+
+
+class DutyState(models.TextChoices):
+    DONE = "done", "已完成"
+    DUE = "due", "办理中"
+    OVERDUE = "overdue", "已逾期"
+
+
+class Duty(models.Model):
+    """三包 of a 四定: who handles (包调处), tracks (包跟踪) and feeds back (包反馈), each by a due date. A duty is done
+    when its first 三包 record of that kind is entered (`services.handling.record_duty`)."""
+
+    assignment = models.ForeignKey(Assignment, verbose_name="四定", on_delete=models.PROTECT, related_name="duties")
+    kind = models.CharField("类别", max_length=10, choices=DutyKind.choices)
+    person = models.ForeignKey("org.Person", verbose_name="负责人", on_delete=models.PROTECT, related_name="duties")
+    due_on = models.DateField("完成期限")
+    done_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "三包责任"
+        verbose_name_plural = "三包责任"
+        ordering = ["assignment_id", "kind"]
+        constraints = [models.UniqueConstraint(fields=["assignment", "kind"], name="duty_one_per_kind")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.person}"
+
+    @property
+    def current_state(self) -> DutyState:
+        return self.state(timezone.localdate())
+
+    def state(self, today) -> DutyState:
+        if self.done_at:
+            return DutyState.DONE
+        return DutyState.OVERDUE if today > self.due_on else DutyState.DUE
 
 
 class DutyLog(models.Model):

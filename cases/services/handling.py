@@ -11,14 +11,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import Refused
-from org.jurisdiction import COUNTY_CODE, is_within
+from org import people
+from org.jurisdiction import COUNTY_CODE
 from org.models import Unit
-from org.selectors import membership_of
 
 from ..models import (
     Assignment,
     DeadlinePurpose,
     Dispute,
+    Duty,
     DutyKind,
     DutyLog,
     EventKind,
@@ -29,8 +30,9 @@ from ..models import (
     Visit,
     WarningStatus,
 )
+from ..policy import assignee_user_ids
 from ..rules.deadlines import deadline_for, purpose_for
-from ._common import check, lock_case, move, person_name, required, set_resolution
+from ._common import check, lock_case, move, required, set_resolution
 from .record import record_change
 
 
@@ -46,26 +48,45 @@ def start_handling(*, actor, dispute, note="", meeting=None) -> Dispute:
     return case
 
 
-def _check_people_in_jurisdiction(case, lead_leader, responsible_person, unit):
-    """四定 people belong to the holding town (or the county); the unit is the town's own or a county unit."""
+def _check_people(case, lead_leader, responsible_person, unit):
+    """四定 people (org.people decides who may be named) and the unit: the holding town's own or a county unit."""
     holder = case.holder_division
-    for who, label, field in ((lead_leader, "包案领导", "lead_leader"), (responsible_person, "责任人",
-                                                                        "responsible_person")):
-        m = membership_of(who)
-        if m is None or not is_within(m.division_id, holder.code, holder.level):
-            raise Refused(f"{label}必须是{holder}范围内的工作人员。", field=field)
     if unit.division_id not in (holder.code, COUNTY_CODE) or not unit.active:
         raise Refused(f"责任单位必须是{holder}的单位或县直单位。", field="responsible_unit")
+    if why := people.leader_refusal(lead_leader, holder):
+        raise Refused(why, field="lead_leader")
+    if why := people.responsible_refusal(responsible_person, unit, case.village_id):
+        raise Refused(why, field="responsible_person")
+
+
+def _duties(assignment, duties: dict | None, responsible_person, deadline):
+    """三包: each duty goes to the person named for it (default: the 责任人) by its date (default: the 办结时限)."""
+    last_day = timezone.localtime(deadline).date()
+    rows = []
+    for kind in DutyKind.values:
+        person, due_on = (duties or {}).get(kind) or (None, None)
+        person = people.as_person(person) or responsible_person
+        if not person.active:
+            raise Refused(f"{person.name}已不在岗，不能承担“{DutyKind(kind).label}”。", field=f"duty_{kind}")
+        due_on = due_on or last_day
+        if due_on < timezone.localdate():
+            raise Refused(f"“{DutyKind(kind).label}”的完成期限不能早于今天。", field=f"duty_{kind}_due")
+        if due_on > last_day:
+            raise Refused(f"“{DutyKind(kind).label}”的完成期限不能晚于办结时限。", field=f"duty_{kind}_due")
+        rows.append(Duty(assignment=assignment, kind=kind, person=person, due_on=due_on))
+    return Duty.objects.bulk_create(rows)
 
 
 @transaction.atomic
 def fix_assignment(*, actor, dispute, lead_leader, responsible_unit: Unit, responsible_person, measures: str,
-                   deadline: datetime.datetime | None = None, meeting=None) -> Assignment:
-    """四定: lead leader, responsible unit, responsible person, deadline (default from the rules), measures."""
+                   deadline: datetime.datetime | None = None, meeting=None, duties: dict | None = None) -> Assignment:
+    """四定: lead leader, responsible unit, responsible person (people of the directory, or accounts standing for
+    theirs), deadline (default from the rules), measures; and the 三包 duties `{kind: (person, due date)}`."""
     case = lock_case(actor, dispute)
     check("assign", actor, case)
     measures = required(measures, "调处措施")
-    _check_people_in_jurisdiction(case, lead_leader, responsible_person, responsible_unit)
+    lead_leader, responsible_person = people.as_person(lead_leader), people.as_person(responsible_person)
+    _check_people(case, lead_leader, responsible_person, responsible_unit)
     if deadline is None:
         deadline, _ = deadline_for(case, DeadlinePurpose.ASSIGNMENT)
     elif deadline <= timezone.now():
@@ -76,13 +97,14 @@ def fix_assignment(*, actor, dispute, lead_leader, responsible_unit: Unit, respo
         responsible_person=responsible_person, measures=measures, deadline=deadline, meeting=meeting,
         created_by=actor,
     )
+    _duties(assignment, duties, responsible_person, deadline)
     old = move(case, "assign")
     case.deadline = deadline
     record_change(
         case, actor, EventKind.ASSIGNED, field="status", old=old, new=case.status, meeting=meeting,
         save=("status", "deadline"),
-        note=(f"包案领导：{person_name(lead_leader)}；责任单位：{responsible_unit}；"
-              f"责任人：{person_name(responsible_person)}；办结时限：{timezone.localtime(deadline):%Y-%m-%d}；"
+        note=(f"包案领导：{lead_leader.name}；责任单位：{responsible_unit}；"
+              f"责任人：{responsible_person.name}；办结时限：{timezone.localtime(deadline):%Y-%m-%d}；"
               f"调处措施：{measures}"),
     )
     return assignment
@@ -92,9 +114,8 @@ def fix_assignment(*, actor, dispute, lead_leader, responsible_unit: Unit, respo
 def record_duty(*, actor, dispute, kind: str, on_date: datetime.date, text: str, meeting=None) -> DutyLog:
     """三包记录: 包调处 / 包跟踪 / 包反馈. The holder, or a responsible person of the active 四定, may record."""
     case = lock_case(actor, dispute)
-    assignment = case.assignments.filter(active=True).first()
-    if not (assignment and actor.pk in (assignment.responsible_person_id, assignment.lead_leader_id)
-            and case.status == Status.IN_PROGRESS):
+    assignment = case.assignments.filter(active=True).select_related("lead_leader", "responsible_person").first()
+    if not (assignment and actor.pk in assignee_user_ids(assignment) and case.status == Status.IN_PROGRESS):
         check("duty", actor, case)
     if kind not in DutyKind.values:
         raise Refused("三包类别无效。", field="kind")
@@ -103,6 +124,8 @@ def record_duty(*, actor, dispute, kind: str, on_date: datetime.date, text: str,
     text = required(text, "记录内容")
     log = DutyLog.objects.create(dispute=case, assignment=assignment, kind=kind, on_date=on_date, text=text,
                                  actor=actor)
+    if assignment:
+        assignment.duties.filter(kind=kind, done_at__isnull=True).update(done_at=timezone.now())
     record_change(case, actor, EventKind.DUTY, field="duty", new=kind, meeting=meeting,
                   note=f"{on_date:%Y-%m-%d}：{text}")
     return log

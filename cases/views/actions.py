@@ -25,6 +25,7 @@ from core.pagination import paginate
 from .. import policy, selectors, services
 from ..forms import actions as f
 from ..forms import transfers as t
+from ..forms.disputes import error_summary
 from ..models import OPEN_STATUSES, Dispute
 from ..rules.transitions import TRANSITIONS, refusal_message
 
@@ -119,7 +120,7 @@ def case_action(request, number, action):
             return redirect("cases:inbox" if action in ("accept", "return") else "cases:list")
     return render(request, "cases/action_form.html", {
         "case": dispute, "form": form, "action": action, "label": TRANSITIONS[action].label,
-        "spec": spec,
+        "spec": spec, "errors": error_summary(form, anchor="#action-form") if form.is_bound else [],
     })
 
 
@@ -129,11 +130,12 @@ def case_action(request, number, action):
 @login_required
 def my_assignments(request):
     page = paginate(selectors.my_assignments(request.user), request.GET.get("page"))
-    me = request.user.pk
+    me, today = request.user.pk, timezone.localdate()
     for a in page.rows:
         a.running = a.dispute.status in OPEN_STATUSES
-        a.my_roles = [label for uid, label in ((a.lead_leader_id, "包案领导"), (a.responsible_person_id, "责任人"))
-                      if uid == me]
+        a.my_roles = [label for who, label in ((a.lead_leader, "包案领导"), (a.responsible_person, "责任人"))
+                      if who.user_id == me]
+        a.my_duties = [(d, d.state(today)) for d in a.duties.all() if d.person.user_id == me]
     return render(request, "cases/my_assignments.html", {"page": page})
 
 

@@ -10,10 +10,11 @@ from cases import services as case_services
 from cases.models import Assignment, Dispute, Status, Tier
 from cases.rules.deadlines import end_of_day
 from org.models import Role, Unit
+from org.people import person_for
 from tests.conftest import TOWN_X, VILLAGE_A, VILLAGE_C
 
 UNIT = "嘉祥街道司法所"
-BUDGET = 6  # session, user, membership, capped count, page rows (+1 slack)
+BUDGET = 7  # session, user, membership, capped count, page rows, their 三包 duties (+1 slack)
 
 
 def day(offset):
@@ -34,7 +35,8 @@ def town_case(make_case, secretary_a):
 
 def assign(case, *, lead, person, deadline, active=True):
     return Assignment.objects.create(
-        dispute=case, tier=Tier.TOWN, lead_leader=lead, responsible_person=person, deadline=deadline, active=active,
+        dispute=case, tier=Tier.TOWN, lead_leader=person_for(lead), responsible_person=person_for(person),
+        deadline=deadline, active=active,
         responsible_unit=Unit.objects.get(name=UNIT), measures="调解", created_by=lead,
     )
 
@@ -49,7 +51,8 @@ def many(town_case, n, *, lead, person):
         clones.append(clone)
     unit = Unit.objects.get(name=UNIT)
     Assignment.objects.bulk_create([
-        Assignment(dispute=d, tier=Tier.TOWN, lead_leader=lead, responsible_person=person, responsible_unit=unit,
+        Assignment(dispute=d, tier=Tier.TOWN, lead_leader=person_for(lead), responsible_person=person_for(person),
+                   responsible_unit=unit,
                    measures="调解", deadline=day(i % 9 - 4), created_by=lead)
         for i, d in enumerate(Dispute.objects.bulk_create(clones))
     ])

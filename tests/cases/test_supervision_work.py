@@ -27,7 +27,7 @@ from cases.rules.deadlines import end_of_day
 from cases.services import supervision as sup
 from core.errors import Forbidden, Refused
 from notify.models import Notification
-from org.models import Membership, Role, Unit
+from org.models import Person, Role, Unit
 from tests.conftest import COUNTY, TOWN_X, TOWN_Y, VILLAGE_A, VILLAGE_C
 
 TODAY = timezone.localdate
@@ -66,11 +66,13 @@ def _overdue_supervision(case, days_ago=2):
 @pytest.fixture
 def assigned(make_case, secretary_a, town_x, staff_x):
     """A town case of village A with a 四定 (包案领导 town_x, 责任人 staff_x of 嘉祥街道司法所) that missed its deadline."""
-    Membership.objects.filter(user=town_x).update(title="副书记", phone="13912345678")
-    Membership.objects.filter(user=staff_x).update(title="综治办主任", phone="13698765432")
-    town_x.first_name, staff_x.first_name = "王包案", "李责任"
-    town_x.save()
-    staff_x.save()
+    for user, name, title, phone in ((town_x, "王包案", "副书记", "13912345678"),
+                                     (staff_x, "李责任", "综治办主任", "13698765432")):
+        user.first_name = name
+        user.save()
+        m = user.membership
+        m.title, m.phone = title, phone
+        m.save()  # the account's directory row follows (org.people.sync_from_membership)
     case = make_case(secretary_a, VILLAGE_A, tier=Tier.TOWN, status=Status.IN_PROGRESS, title="刘山村宅基地纠纷")
     services.fix_assignment(actor=town_x, dispute=case, lead_leader=town_x, responsible_person=staff_x,
                             responsible_unit=Unit.objects.get(name="嘉祥街道司法所"), measures="司法所牵头调解")
@@ -470,3 +472,23 @@ def test_page_query_count_does_not_grow_with_records(client, discipline_x, assig
         services.issue_supervision_notice(actor=discipline_x, supervision=assigned, text=f"再督{n}")
     with django_assert_max_num_queries(baseline):
         assert client.get(detail(assigned)).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_directory_leader_without_an_account_is_named_in_the_page_and_the_notice(client, make_case, secretary_a,
+                                                                                   town_x, discipline_x):
+    """人员库: the 包案领导 need not log in — the 纪委 page and the 督办通知书 still name him (issue 11)."""
+    justice = Unit.objects.get(name="嘉祥街道司法所")
+    leader = Person.objects.create(name="曾宪文", post="政法委员", division_id=TOWN_X, phone="13905371203")
+    head = Person.objects.create(name="王振华", post="所长", division_id=TOWN_X, unit=justice)
+    case = make_case(secretary_a, VILLAGE_A, tier=Tier.TOWN, status=Status.IN_PROGRESS, title="刘山村排水纠纷")
+    services.fix_assignment(actor=town_x, dispute=case, lead_leader=leader, responsible_person=head,
+                            responsible_unit=justice, measures="司法所牵头调解")
+    supervision = _overdue_supervision(Dispute.objects.get(pk=case.pk))
+    client.force_login(discipline_x)
+    page = client.get(detail(supervision)).content.decode()
+    assert "曾宪文" in page and "王振华" in page and "139****1203" in page and "13905371203" not in page
+    client.post(url("notice", supervision), {"notice-text": "限期化解", "notice-reply_by": ""})
+    notice = SupervisionAction.objects.get(kind="notice")
+    text = docx_text(client.get(reverse("supervision:notice_docx", args=[notice.pk])).content)
+    assert "曾宪文" in text and "王振华" in text and "嘉祥街道司法所" in text

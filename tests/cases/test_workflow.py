@@ -147,7 +147,7 @@ def test_new_assignment_replaces_the_active_one(at_town, town_x, town_staff_x):
 
 @pytest.mark.django_db
 def test_assignment_people_must_belong_to_the_town(at_town, town_x, secretary_c):
-    refused(case_services.fix_assignment, at_town, "范围内的工作人员", actor=town_x, lead_leader=town_x,
+    refused(case_services.fix_assignment, at_town, "责任人必须是责任单位", actor=town_x, lead_leader=town_x,
             responsible_unit=Unit.objects.get(name="嘉祥街道司法所"), responsible_person=secretary_c, measures="x")
     refused(case_services.fix_assignment, at_town, "单位", actor=town_x, lead_leader=town_x,
             responsible_unit=Unit.objects.get(name="纸坊镇司法所"), responsible_person=town_x, measures="x")

@@ -203,7 +203,7 @@ def test_town_accepts_then_fixes_four_decisions_then_warns(referred_to_town, tow
         deadline=deadline,
     )
     assignment = Assignment.objects.get(dispute=case, active=True)
-    assert (assignment.meeting, assignment.lead_leader, assignment.responsible_person) == (meeting, town_x, staff)
+    assert (assignment.meeting, assignment.lead_leader.user, assignment.responsible_person.user) == (meeting, town_x, staff)
     assert review.decision == Decision.ASSIGN and Review.objects.filter(dispute=case).count() == 1
     services.record_review(
         actor=town_x, meeting=meeting, dispute=case, analysis="有集体访苗头", decision=Decision.WARN, level="orange",
@@ -360,3 +360,27 @@ def test_minutes_record_referrals_and_warnings(make_case, secretary_a, town_x):
                            reassess_on=TODAY() + datetime.timedelta(days=2))
     (item,) = close(town_x, town_meeting).minutes["items"]
     assert item["warning"]["level_label"] == "红色预警" and item["warning"]["triggers"] == ["个人极端事件"]
+
+
+@pytest.mark.django_db
+def test_a_directory_leader_without_an_account_is_in_the_minutes_and_their_docx(referred_to_town, town_x):
+    """人员库 (issue 11): the meeting names a 包案领导 and a 责任人 who have no account; the minutes carry them."""
+    from docx import Document
+
+    from meetings.minutes_docx import build_docx
+    from org.models import Person
+
+    justice = Unit.objects.get(name="嘉祥街道司法所")
+    leader = Person.objects.create(name="曾宪文", post="政法委员", division_id=TOWN_X)
+    head = Person.objects.create(name="王振华", post="所长", division_id=TOWN_X, unit=justice)
+    meeting = open_meeting(town_x)
+    services.record_review(actor=town_x, meeting=meeting, dispute=referred_to_town, analysis="签收",
+                           decision=Decision.ACCEPT)
+    services.record_review(actor=town_x, meeting=meeting, dispute=referred_to_town, analysis="司法所牵头",
+                           decision=Decision.ASSIGN, lead_leader=leader, responsible_unit=justice,
+                           responsible_person=head, measures="勘界调解")
+    meeting = close(town_x, meeting)
+    (item,) = meeting.minutes["items"]
+    assert (item["assignment"]["lead_leader"], item["assignment"]["person"]) == ("曾宪文", "王振华")
+    text = "\n".join(p.text for p in Document(__import__("io").BytesIO(build_docx(meeting.minutes))).paragraphs)
+    assert "包案领导曾宪文" in text and "责任人王振华" in text

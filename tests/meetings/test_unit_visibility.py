@@ -20,6 +20,7 @@ from meetings import services
 from meetings.models import Decision
 from meetings.selectors import meetings_visible_to
 from org.models import Role, Unit
+from org.people import person_for
 from tests.conftest import COUNTY, TOWN_X, VILLAGE_A
 from tests.meetings import DAY, clone_cases, close, no_rules, open_meeting
 
@@ -193,8 +194,8 @@ def test_the_units_meeting_page_costs_the_same_whatever_the_number_of_its_cases(
     clones = clone_cases(w["ours"], 15)  # held by the police station too
     justice = Unit.objects.get(name="嘉祥街道司法所")
     Assignment.objects.bulk_create([
-        Assignment(dispute=d, tier=Tier.TOWN, lead_leader=w["staff"], responsible_unit=justice,
-                   responsible_person=w["staff"], measures="x", deadline=timezone.now() + DAY, created_by=w["staff"])
+        Assignment(dispute=d, tier=Tier.TOWN, lead_leader=person_for(w["staff"]), responsible_unit=justice,
+                   responsible_person=person_for(w["staff"]), measures="x", deadline=timezone.now() + DAY, created_by=w["staff"])
         for d in clones
     ])
     large = measure()

@@ -17,6 +17,7 @@ from cases import services as case_services
 from cases.models import Dispute, Status, Tier
 from meetings.models import Attendance, FlagOverride, Meeting, MeetingStatus, Review
 from org.models import Role, Unit
+from org.people import person_for
 from tests.conftest import COUNTY, TOWN_X, VILLAGE_A
 from tests.meetings import DAY, close_data, no_rules, open_meeting, rule
 
@@ -219,8 +220,8 @@ def test_review_saves_and_runs_the_decision_then_opens_the_next_item(client, wor
     assert referred.tier == Tier.TOWN and Review.objects.get(dispute=referred).decision == "accept"
     staff, unit = world["staff"], Unit.objects.get(name="嘉祥街道司法所")
     response = client.post(reverse("meetings:review", args=[m.pk, flagged.number]), {
-        "analysis": "落实四定", "decision": "assign", "lead_leader": town_x.pk, "responsible_unit": unit.pk,
-        "responsible_person": staff.pk, "measures": "组织调解",
+        "analysis": "落实四定", "decision": "assign", "lead_leader": person_for(town_x).pk, "responsible_unit": unit.pk,
+        "responsible_person": person_for(staff).pk, "measures": "组织调解",
         "deadline": (timezone.localdate() + 5 * DAY).isoformat(),
     })
     assert response.status_code == 302
@@ -335,8 +336,8 @@ def closed_meeting(client, world, town_x):
     client.force_login(town_x)
     client.post(reverse("meetings:review", args=[m.pk, referred.number]), {"analysis": "签收", "decision": "accept"})
     client.post(reverse("meetings:review", args=[m.pk, referred.number]), {
-        "analysis": "司法所牵头调处", "decision": "assign", "lead_leader": town_x.pk,
-        "responsible_unit": Unit.objects.get(name="嘉祥街道司法所").pk, "responsible_person": world["staff"].pk,
+        "analysis": "司法所牵头调处", "decision": "assign", "lead_leader": person_for(town_x).pk,
+        "responsible_unit": Unit.objects.get(name="嘉祥街道司法所").pk, "responsible_person": person_for(world["staff"]).pk,
         "measures": "实地勘界并组织调解",
     })
     for case in (world["flagged"], referred):  # once accepted, the referral is a town case: the rule flags it too

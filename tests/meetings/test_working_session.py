@@ -14,7 +14,8 @@ from cases import services as case_services
 from cases.models import Dispute, Status, Tier
 from meetings.models import Attendance, AttendeeKind, Review
 from meetings.selectors import Week
-from org.models import Role
+from org.models import Person, Role, Unit
+from org.people import person_for
 from tests.conftest import TOWN_X, TOWN_Y, VILLAGE_A, VILLAGE_B
 from tests.meetings import clone_cases, close_data, no_rules, open_meeting
 from tests.meetings.test_agenda import populate
@@ -132,7 +133,7 @@ def test_only_decisions_the_case_can_take_are_offered_and_a_forged_one_is_refuse
     body = response.content.decode()
     assert response.status_code == 200 and "“已化解”当前不能选择：" in body and "包反馈" in body
     assert f'href="#r{town_case.pk}_decision"' in body
-    response = client.post(item_url(m, referred), {"analysis": "x", "decision": "assign", "lead_leader": town_x.pk})
+    response = client.post(item_url(m, referred), {"analysis": "x", "decision": "assign", "lead_leader": person_for(town_x).pk})
     assert "“落实四定继续办理”当前不能选择：案件当前状态为“已提请”" in response.content.decode()
     assert not Review.objects.exists()
     town_case.refresh_from_db()
@@ -204,8 +205,9 @@ def test_table_view_and_item_page_cost_a_fixed_number_of_queries(client, make_ca
     for _ in range(4):  # more timeline rows on the case itself
         case_services.record_duty(actor=town_x, dispute=case, kind="track", on_date=timezone.localdate(), text="跟踪")
     large_item, large_table = count(item_url(m, case)), count(reverse("meetings:table", args=[m.pk]))
-    # Item page: the agenda (as on the meeting page), the case's records (7), parties, events, the forms' people.
-    assert small_item == large_item <= 25
+    # Item page: the agenda (as on the meeting page), the case's records (8), parties, events, the forms' people
+    # (units, 包案领导, 责任人).
+    assert small_item == large_item <= 26
     assert small_table == large_table <= 16  # the agenda and three prefetches for the clocks
 
 
@@ -226,32 +228,37 @@ def test_meeting_pages_show_the_week_as_dates(client, session, town_x):
 
 @pytest.mark.django_db
 def test_several_attendees_at_once_accounts_and_guests(client, session, town_x, make_user):
+    """Attendance picked from the people directory (several at once; with or without an account) plus guests."""
     m = session["meeting"]
-    staff = make_user(Role.TOWN_STAFF, TOWN_X, username="staff_x")
-    other = make_user(Role.TOWN_STAFF, TOWN_X, username="staff_x2")
-    outsider = make_user(Role.TOWN_STAFF, TOWN_Y, username="staff_y")
+    staff = person_for(make_user(Role.TOWN_STAFF, TOWN_X, username="staff_x"))
+    other = person_for(make_user(Role.TOWN_STAFF, TOWN_X, username="staff_x2"))
+    head = Person.objects.create(name="王振华", post="所长", division_id=TOWN_X,
+                                 unit=Unit.objects.get(name="嘉祥街道司法所"))
+    outsider = person_for(make_user(Role.TOWN_STAFF, TOWN_Y, username="staff_y"))
     client.force_login(town_x)
     body = client.get(m.get_absolute_url()).content.decode()
-    assert f'value="{staff.pk}"' in body and f'value="{outsider.pk}"' not in body
-    assert f'name="accounts" value="{town_x.pk}"' not in body  # the convener is already in the attendance
+    assert f'name="people" value="{staff.pk}"' in body and f'value="{outsider.pk}"' not in body
+    assert "王振华（嘉祥街道司法所 · 所长）〔无账号〕" in body
+    assert f'name="people" value="{person_for(town_x).pk}"' not in body  # the convener is already in the attendance
     url = reverse("meetings:attendance_bulk", args=[m.pk])
-    response = client.post(url, {"accounts": [staff.pk, other.pk], "guest_kind": AttendeeKind.GUEST,
+    response = client.post(url, {"people": [staff.pk, other.pk, head.pk], "guest_kind": AttendeeKind.GUEST,
                                  "guests": "王明 律师 嘉祥县法律援助中心\n\n张秀英，五老\n"}, follow=True)
-    assert "已登记参会人员4名" in response.content.decode()
+    assert "已登记参会人员5名" in response.content.decode()
     rows = {a.name: a for a in Attendance.objects.filter(meeting=m)}
-    assert rows["staff_x"].user == staff and rows["staff_x"].kind == AttendeeKind.MEMBER
+    assert rows["staff_x"].user == staff.user and rows["staff_x"].kind == AttendeeKind.MEMBER
     assert rows["staff_x2"].kind == AttendeeKind.MEMBER
+    assert (rows["王振华"].person, rows["王振华"].user, rows["王振华"].unit) == (head, None, "嘉祥街道司法所")
     assert (rows["王明"].kind, rows["王明"].role_title, rows["王明"].unit) == ("guest", "律师", "嘉祥县法律援助中心")
     assert (rows["张秀英"].kind, rows["张秀英"].role_title, rows["张秀英"].user) == ("guest", "五老", None)
     body = client.get(m.get_absolute_url()).content.decode()
-    assert f'name="accounts" value="{staff.pk}"' not in body  # entered: no longer offered
+    assert f'name="people" value="{staff.pk}"' not in body  # entered: no longer offered
     before = Attendance.objects.count()
     for data, error in (
-        ({"accounts": [outsider.pk], "guest_kind": "guest"}, "不属于本单位"),
+        ({"people": [outsider.pk], "guest_kind": "guest"}, "不属于本单位"),
         ({"guests": "", "guest_kind": "guest"}, "请勾选本单位人员或填写其他人员"),
         ({"guests": "张" * 40 + " 律师", "guest_kind": "guest"}, "第1行：姓名不能超过32字。"),
         ({"guests": "王明", "guest_kind": "nobody"}, "error"),
-        ({"accounts": ["abc"], "guest_kind": "guest"}, "error"),
+        ({"people": ["abc"], "guest_kind": "guest"}, "error"),
     ):
         response = client.post(url, data)
         assert response.status_code == 200 and error in response.content.decode(), data

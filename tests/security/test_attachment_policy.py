@@ -17,6 +17,7 @@ from cases.models import Assignment, Tier
 from cases.services import store_attachment
 from core.uploads import inspect_upload
 from org.models import Role, Unit
+from org.people import person_for
 from tests.conftest import COUNTY, TOWN_X, VILLAGE_A
 
 NAME = "张三身份证正面.png"
@@ -102,8 +103,8 @@ def test_a_unit_sees_attachments_of_the_case_it_holds_but_not_of_a_four_fix_case
     land = Unit.objects.get(name="县涉土纠纷人民调解委员会")
     staff = make_user(Role.UNIT_STAFF, COUNTY, unit_name=land.name)
     assigned = make_case(secretary_a, VILLAGE_A, tier=Tier.TOWN, status="in_progress")
-    Assignment.objects.create(dispute=assigned, tier=Tier.TOWN, lead_leader=town_x, responsible_unit=land,
-                              responsible_person=staff, measures="现场调解", created_by=town_x,
+    Assignment.objects.create(dispute=assigned, tier=Tier.TOWN, lead_leader=person_for(town_x), responsible_unit=land,
+                              responsible_person=person_for(staff), measures="现场调解", created_by=town_x,
                               deadline=timezone.now() + datetime.timedelta(days=7))
     held = make_case(secretary_a, VILLAGE_A, tier=Tier.COUNTY, status="in_progress")
     held.holder_unit = land

@@ -22,6 +22,7 @@ from cases.services.pii import phone_spellings
 from core import crypto
 from core.validators import id_check_char
 from org.models import Role, Unit
+from org.people import person_for
 from tests.conftest import COUNTY, TOWN_X, VILLAGE_A, VILLAGE_B
 
 ID_A = "370829198506150038"  # masked: 3708**********0038
@@ -262,8 +263,8 @@ def test_a_unit_does_not_find_a_case_it_only_sees_through_a_four_fix(client, mak
     staff = make_user(Role.UNIT_STAFF, COUNTY, unit_name=land.name)
     assigned = make_case(secretary_a, VILLAGE_A, tier=Tier.TOWN, status="in_progress",
                          parties=[person("张三", ID_A)])
-    Assignment.objects.create(dispute=assigned, tier=Tier.TOWN, lead_leader=town_x, responsible_unit=land,
-                              responsible_person=staff, measures="现场调解", created_by=town_x,
+    Assignment.objects.create(dispute=assigned, tier=Tier.TOWN, lead_leader=person_for(town_x), responsible_unit=land,
+                              responsible_person=person_for(staff), measures="现场调解", created_by=town_x,
                               deadline=timezone.now() + datetime.timedelta(days=7))
     held = make_case(secretary_a, VILLAGE_A, tier=Tier.COUNTY, status="in_progress", parties=[person("张三", ID_A)])
     type(held).objects.filter(pk=held.pk).update(holder_unit=land)

@@ -23,8 +23,8 @@ from cases import demo_walk, services
 from cases.models import Dispute, Extension, Status, Tier
 from cases.rules.deadlines import calendar_gaps, gap_message
 from cases.services import sweep
-from org.demo_accounts import DEMO_PASSWORD, DEMO_PENDING_GRANTS, DEMO_USERS
-from org.models import Division, Level, Membership, MembershipRequest, Role, Unit
+from org.demo_accounts import DEMO_PASSWORD, DEMO_PENDING_GRANTS, DEMO_PEOPLE, DEMO_USERS
+from org.models import Division, Level, Membership, MembershipRequest, Person, Role, Unit
 
 DEMO_VILLAGES = ["370829001209", "370829001212", "370829101200"]
 # status, tier of the holder, weight
@@ -70,6 +70,7 @@ class Command(BaseCommand):
             raise CommandError("尚未导入区划，请先运行 manage.py load_divisions。")
         call_command("seed_reference", stdout=self.stdout)
         users, created, skipped = self.seed_users()
+        self.seed_people()
         if Dispute.objects.filter(created_by__in=users.values()).exists():
             self.stdout.write("演示纠纷已存在，跳过生成。")
         else:
@@ -135,6 +136,18 @@ class Command(BaseCommand):
         return users, created, skipped
 
     @transaction.atomic
+    def seed_people(self):
+        """The directory's people without an account (司法所、派出所 heads, 政法委员); existing ones are left alone."""
+        made = 0
+        for name, code, unit_name, post, phone in DEMO_PEOPLE:
+            unit = Unit.objects.get(name=unit_name) if unit_name else None
+            if not Person.objects.filter(name=name, division_id=code, user__isnull=True).exists():
+                Person.objects.create(name=name, division_id=code, unit=unit, post=post, phone=phone)
+                made += 1
+        if made:
+            self.stdout.write(f"已在人员库中登记无系统账号的人员 {made} 名（司法所、派出所负责人等）。")
+
+    @transaction.atomic
     def seed_disputes(self, users, count, rng):
         """~`count` cases walked through the services at their own dates (cases/demo_walk.py), then one deadline
         sweep: referrals wait for 签收, units for their transfers, the county for a red warning, and every role
@@ -153,7 +166,8 @@ class Command(BaseCommand):
         secretaries.update(demo_walk.stand_in_secretaries([v.code for v in others], note))
         cast = demo_walk.Cast(
             village=secretaries, town={"370829001000": users["jiaxiang_jd"], "370829101000": users["zhifang_zhen"]},
-            town_staff={"370829001000": users["jiaxiang_zzb"], "370829101000": users["zhifang_zhen"]},
+            town_staff={code: Person.objects.get(name=name, division_id=code, user__isnull=True)
+                        for name, code, unit_name, *_ in DEMO_PEOPLE if unit_name and unit_name.endswith("司法所")},
             county=users["xian_zhongxin"], unit_staff=users["shetu_tiaojie"],
             land_unit=Unit.objects.get(name="县涉土纠纷人民调解委员会"),
         )

@@ -59,6 +59,15 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
+def body_too_large(request, max_bytes: int) -> bool:
+    """Checked before the multipart body is parsed (the view is csrf_exempt until then), so a huge upload is
+    refused without being spooled to disk; the exact limit is checked again on the file itself."""
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > max_bytes + 64 * 1024
+    except ValueError:
+        return True
+
+
 def upload_name(name: str) -> str:
     """The uploaded file's name for pages and the audit row: no directories, at most 100 characters."""
     name = re.split(r"[\\/]", name or "")[-1]

@@ -30,7 +30,7 @@ class TownFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         town = Division.objects.filter(code=self.value(), level=Level.TOWNSHIP).first() if self.value() else None
-        return queryset.filter(subtree_q("division_id", town)) if town else queryset
+        return queryset.filter(subtree_q("division__code", town)) if town else queryset
 
 
 class PersonForm(forms.ModelForm):

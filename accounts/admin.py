@@ -1,7 +1,7 @@
 from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.apps import apps
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError

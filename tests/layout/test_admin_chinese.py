@@ -35,16 +35,16 @@ class VisibleText(HTMLParser):
 def _admin_urls():
     urls = [reverse("admin:index"), reverse("admin:password_change")]
     for model in admin.site._registry:
-        info = model._meta.app_label, model._meta.model_name
-        urls += [reverse("admin:%s_%s_changelist" % info), reverse("admin:app_list", args=[info[0]])]
+        base = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        urls += [reverse(f"{base}_changelist"), reverse("admin:app_list", args=[model._meta.app_label])]
         try:
-            urls.append(reverse("admin:%s_%s_add" % info))
+            urls.append(reverse(f"{base}_add"))
         except NoReverseMatch:
             pass
         obj = model._default_manager.order_by("pk").first()
         if obj is not None:
-            urls += [reverse("admin:%s_%s_change" % info, args=[obj.pk]),
-                     reverse("admin:%s_%s_history" % info, args=[obj.pk])]
+            urls += [reverse(f"{base}_change", args=[obj.pk]),
+                     reverse(f"{base}_history", args=[obj.pk])]
     return list(dict.fromkeys(urls))
 
 

@@ -170,7 +170,7 @@ def _check_row(row: Row, look: _Lookups, first_of_username: dict) -> RowResult:
         if code in look.other_levels:
             refuse("division", f"“{code}”是省、市一级的区划，人员只能录入到嘉祥县、镇街或村/社区。")
         else:
-            refuse("division", f"区划代码“{code}”不存在：请填写12位统计用区划代码（见模板“区划代码”工作表）。")
+            refuse("division", f"“{code}”不是嘉祥县的区划代码：请填写12位统计用区划代码（见模板“区划代码”工作表）。")
 
     unit = None
     if c["unit"] and division is not None:
@@ -178,9 +178,9 @@ def _check_row(row: Row, look: _Lookups, first_of_username: dict) -> RowResult:
         if unit is None:
             homes = look.unit_homes.get(c["unit"])
             where = f"（该单位属于{'、'.join(homes)}）" if homes else "（见模板“单位”工作表）"
-            refuse("unit", f"单位“{c['unit']}”不属于{division.name}{where}。")
+            refuse("unit", f"“{c['unit']}”不属于{division.name}{where}。")
         elif not unit.active:
-            refuse("unit", f"单位“{unit.name}”已停用。")
+            refuse("unit", f"“{unit.name}”已停用。")
 
     if not c["name"]:
         refuse("name", "请填写姓名。")
@@ -199,7 +199,7 @@ def _check_row(row: Row, look: _Lookups, first_of_username: dict) -> RowResult:
     if c["role"]:
         role = ROLE_NAMES.get(c["role"]) or ROLE_NAMES.get("".join(c["role"].split()))
         if role is None:
-            refuse("role", f"角色“{c['role']}”不存在，请从下拉列表选择。")
+            refuse("role", f"没有“{c['role']}”这个角色，请从下拉列表选择。")
         elif role in NO_CASE_ACCESS_ROLES:
             refuse("role", "系统管理员、安全管理员、审计员（三员）账号不能批量导入，请在后台逐个创建。")
             role = None
@@ -222,9 +222,9 @@ def _check_row(row: Row, look: _Lookups, first_of_username: dict) -> RowResult:
             refuse("username", "用户名只能包含字母、数字和 @ . + - _，最多150个字符。")
         else:
             if low in look.taken:
-                refuse("username", f"用户名“{username}”已被现有账号使用。")
+                refuse("username", f"“{username}”已被现有账号使用，请换一个。")
             elif first_of_username.setdefault(low, row.number) != row.number:
-                refuse("username", f"用户名“{username}”与本表第{first_of_username[low]}行重复。")
+                refuse("username", f"“{username}”与本表第{first_of_username[low]}行的用户名重复。")
 
     if division is not None and c["name"] and (division.code, c["name"]) in look.known_people:
         warnings.append((LABEL_OF["name"], f"人员库中{division.name}已有同名人员“{c['name']}”，请核实不是重复录入。"))

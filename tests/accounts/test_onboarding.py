@@ -78,7 +78,7 @@ def test_a_unit_not_in_the_division_is_refused_with_the_row_named(admin_client):
     wrong = row(2, 区划代码=TOWN_X, 单位="纸坊镇派出所", 角色="综治办/司法所工作人员", 用户名="zf_police")
     upload(admin_client, workbook([row(1), wrong]))
     text = admin_client.get(reverse("account:onboarding_preview")).content.decode()
-    assert "第3行 · 单位：单位“纸坊镇派出所”不属于嘉祥街道（该单位属于纸坊镇）。" in text
+    assert "第3行 · 单位：“纸坊镇派出所”不属于嘉祥街道（该单位属于纸坊镇）。" in text
     assert "确认导入" not in text
     confirm(admin_client)
     assert not Person.objects.filter(user=None).exists()
@@ -86,10 +86,10 @@ def test_a_unit_not_in_the_division_is_refused_with_the_row_named(admin_client):
 
 
 @pytest.mark.parametrize("over, column, message", [
-    ({"区划代码": "370829999999"}, "区划代码", "区划代码“370829999999”不存在"),
+    ({"区划代码": "370829999999"}, "区划代码", "“370829999999”不是嘉祥县的区划代码"),
     ({"区划代码": "370800000000"}, "区划代码", "省、市一级"),
     ({"角色": "镇街副书记"}, "角色", "“镇街副书记”只能设在镇街一级，刘山村"),
-    ({"角色": "队长"}, "角色", "角色“队长”不存在"),
+    ({"角色": "队长"}, "角色", "没有“队长”这个角色"),
     ({"角色": "审计员"}, "角色", "三员"),
     ({"用户名": "sysadmin"}, "用户名", "已被现有账号使用"),
     ({"用户名": "有 空格"}, "用户名", "只能包含字母"),
@@ -108,7 +108,7 @@ def test_each_rule_names_its_column_in_chinese(sysadmin, over, column, message):
 
 def test_a_username_twice_in_the_file_names_the_first_row(sysadmin):
     report = onboarding.validate(onboarding_sheet.read_rows(workbook([row(1), row(2, 用户名="GRID_1")])))
-    assert report.lines() == ["第3行 · 用户名：用户名“GRID_1”与本表第2行重复。"]
+    assert report.lines() == ["第3行 · 用户名：“GRID_1”与本表第2行的用户名重复。"]
 
 
 def test_the_errors_workbook_writes_each_rows_errors_beside_it(admin_client):
@@ -116,7 +116,7 @@ def test_the_errors_workbook_writes_each_rows_errors_beside_it(admin_client):
     response = admin_client.get(reverse("account:onboarding_errors"))
     ws = load_workbook(io.BytesIO(response.content))[onboarding_sheet.SHEET]
     assert ws.cell(1, 8).value == "错误说明" and ws.cell(2, 8).value is None
-    assert "区划代码：区划代码“999”不存在" in ws.cell(3, 8).value
+    assert "区划代码：“999”不是嘉祥县的区划代码" in ws.cell(3, 8).value
 
 
 def test_a_thousand_accounts_with_one_bad_row_create_nothing_and_name_the_row(admin_client):
@@ -124,7 +124,7 @@ def test_a_thousand_accounts_with_one_bad_row_create_nothing_and_name_the_row(ad
     rows[636] = row(637, 角色="村支书记")  # Excel row 638
     upload(admin_client, workbook(rows))
     text = admin_client.get(reverse("account:onboarding_preview")).content.decode()
-    assert "第638行 · 角色：角色“村支书记”不存在，请从下拉列表选择。" in text
+    assert "第638行 · 角色：没有“村支书记”这个角色，请从下拉列表选择。" in text
     response = confirm(admin_client)
     assert response.status_code == 302
     assert User.objects.filter(username__startswith="grid_").count() == 0

@@ -8,6 +8,7 @@ and units (so nobody has to guess a 12-digit code) and a drop-down of the roles 
 
 import dataclasses
 import io
+import math
 import re
 
 from openpyxl import Workbook, load_workbook
@@ -69,6 +70,14 @@ def _header_row(ws, *, notes=False):
             text = next(t for k, _, _, t in COLUMNS if k == key)
             cell.comment = Comment(("必填。" if cell.value in REQUIRED else "选填。") + text, "嘉祥县平安周例会")
     ws.freeze_panes = "A2"
+    _print_across(ws)
+
+
+def _print_across(ws):
+    """Printed (or turned into a PDF), a sheet is landscape and one page wide."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def template_workbook(*, divisions, units, role_labels) -> bytes:
@@ -127,6 +136,7 @@ def template_workbook(*, divisions, units, role_labels) -> bytes:
         for cell in sheet[1]:
             cell.font, cell.fill = BOLD, HEAD_FILL
         sheet.freeze_panes = "A2"
+        _print_across(sheet)
 
     lists = wb.create_sheet(LIST_SHEET)
     lists.sheet_state = "hidden"
@@ -206,6 +216,9 @@ def error_workbook(data: bytes, notes: dict) -> bytes:
         cell = ws.cell(number, col, text)
         cell.fill = ERROR_FILL if is_error else WARN_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
+        # Spreadsheet programs do not grow a row for wrapped text written by a program: ~28 Chinese characters fit
+        # a line of the 60-wide column, 15 points a line.
+        ws.row_dimensions[number].height = 15 * max(1, math.ceil(len(text) / 28))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -1,7 +1,9 @@
 from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -145,6 +147,43 @@ class MembershipRequestAdmin(admin.ModelAdmin):
         return False
 
 
+# Permissions are rows whose names Django wrote in English at migrate time ("Can add user"): the admin's permission
+# pickers show them in Chinese from their codename instead ("认证和授权 | 用户 | 可增加用户"), changing no row.
+PERMISSION_APPS = {"axes": "登录锁定", "otp_totp": "双因素认证"}  # third-party apps without a translatable name
+PERMISSION_MODELS = {("otp_totp", "totpdevice"): "TOTP 验证器"}
+PERMISSION_ACTIONS = {"add": "增加", "change": "修改", "delete": "删除", "view": "查看"}
+
+
+def permission_label(permission) -> str:
+    ct = permission.content_type
+    model = ct.model_class()
+    try:
+        app = PERMISSION_APPS.get(ct.app_label) or apps.get_app_config(ct.app_label).verbose_name
+    except LookupError:  # a stale content type of a removed app
+        app = ct.app_label
+    name = PERMISSION_MODELS.get((ct.app_label, ct.model)) or (model._meta.verbose_name if model else ct.model)
+    action, _, rest = permission.codename.partition("_")
+    text = f"可{PERMISSION_ACTIONS[action]}{name}" if action in PERMISSION_ACTIONS and rest == ct.model else permission.name
+    return f"{app} | {name} | {text}"
+
+
+class ChinesePermissionsMixin:
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name in ("permissions", "user_permissions") and field is not None:
+            field.label_from_instance = permission_label
+        return field
+
+
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class ChineseGroupAdmin(ChinesePermissionsMixin, GroupAdmin):
+    pass
+
+
 class AccountChangeForm(UserAdmin.form):
     request = None
 
@@ -165,7 +204,7 @@ if admin.site.is_registered(User):
 
 
 @admin.register(User)
-class AccountAdmin(RequestFormMixin, UserAdmin):
+class AccountAdmin(RequestFormMixin, ChinesePermissionsMixin, UserAdmin):
     """Django's user admin, with every account change, admin-set password and refused duty conflict recorded."""
 
     form = AccountChangeForm

@@ -146,7 +146,12 @@ def _locked_pending_grant(request, grant_id: int) -> MembershipRequest:
 def approve_grant(request, *, grant_id: int, note: str = "") -> Membership:
     """A 安全管理员 approves a pending grant: the membership is created (must change password at first login) or
     changed, the request is marked approved, one audit row — all in one transaction."""
-    grant = _locked_pending_grant(request, grant_id)
+    return approve_locked_grant(request, grant=_locked_pending_grant(request, grant_id), note=note)
+
+
+def approve_locked_grant(request, *, grant: MembershipRequest, note: str = "") -> Membership:
+    """What approving one pending grant does, for `approve_grant` and the batch approval (accounts.onboarding):
+    the caller holds the grant's row lock, inside its transaction, and has checked `decision_conflict`."""
     user = grant.user
     conflict = duty_conflict(role=grant.role, is_staff=user.is_staff, is_superuser=user.is_superuser)
     if conflict:
@@ -155,7 +160,7 @@ def approve_grant(request, *, grant_id: int, note: str = "") -> Membership:
     old = None if membership is None else {f: getattr(membership, f) for f in MEMBERSHIP_FIELDS}
     if membership is None:
         membership = Membership(user=user, must_change_password=True)
-    membership.division_id, membership.role, membership.unit_id = grant.division_id, grant.role, grant.unit_id
+    membership.division, membership.role, membership.unit = grant.division, grant.role, grant.unit
     membership.title, membership.phone = grant.title, grant.phone
     try:
         membership.clean()

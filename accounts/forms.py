@@ -4,6 +4,10 @@ from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
 
+from core.spreadsheets import FileRefused
+
+from .onboarding_sheet import MAX_BYTES, read_rows
+
 
 class ChangePasswordForm(auth_forms.PasswordChangeForm):
     """Django's form (old password, new twice, AUTH_PASSWORD_VALIDATORS with the user), plus: not the same again."""
@@ -55,3 +59,30 @@ class GrantDecisionForm(forms.Form):
 
     note = forms.CharField(label="审批意见", max_length=200, required=False,
                            widget=forms.TextInput(attrs={"placeholder": "如：已电话核实本人及岗位"}))
+
+
+class OnboardingUploadForm(forms.Form):
+    """The people and accounts workbook (accounts.onboarding_sheet): .xlsx, at most 10 MB and 5,000 rows; the sheet
+    is read here, so a corrupt or wrong file is a field error in Chinese."""
+
+    file = forms.FileField(
+        label="Excel 文件",
+        help_text="请使用下载的模板填写，.xlsx 格式，不超过10 MB，最多5000行。",
+        error_messages={"required": "请选择要导入的 Excel 文件。", "empty": "文件是空的。"},
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument"
+                                                         ".spreadsheetml.sheet"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not (upload.name or "").lower().endswith(".xlsx"):
+            raise forms.ValidationError("只能导入 .xlsx 格式的 Excel 文件。如为 .xls、.csv 或 WPS 文件，请先另存为 .xlsx。")
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError("文件不能超过10 MB，请分成几个文件导入。")
+        data = b"".join(upload.chunks())
+        try:
+            self.rows = read_rows(data)
+        except FileRefused as refused:
+            raise forms.ValidationError(refused.message) from None
+        self.data_bytes = data
+        return upload

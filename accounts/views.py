@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import duties, security
+from accounts import duties, onboarding, security
 from accounts.forms import (
     AccountForm,
     ChangePasswordForm,
@@ -108,7 +108,8 @@ def otp_setup(request):
 
 def _security_page(request, *, reset_form=None, code_form=None, issued=None):
     return render(request, "org/account_security.html", {
-        "locked": security.locked_usernames(), "grants": duties.pending_grants(),
+        "locked": security.locked_usernames(), "grants": onboarding.single_pending_grants(),
+        "batches": onboarding.pending_batches(),
         "reset_form": reset_form or AccountForm(), "code_form": code_form or AccountForm(prefix="code"),
         "issued": issued, "code_hours": security.ENROLMENT_CODE_HOURS,
     })

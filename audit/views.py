@@ -36,6 +36,7 @@ def entry_list(request):
     f = AuditFilter(request.GET, queryset=selectors.entries())
     page = selectors.keyset_page(f.qs, before=request.GET.get("before"), after=request.GET.get("after"),
                                  size=settings.AUDIT_PAGE_SIZE)
+    selectors.readable(page.rows)
     params = request.GET.copy()
     for key in ("before", "after"):
         params.pop(key, None)

@@ -402,4 +402,6 @@ def menu_for(user) -> list[MenuItem]:
         items.append(MenuItem("账号安全", reverse("account:security")))
     if role == Role.ADMIN and user.is_staff:
         items.append(MenuItem("系统管理", reverse("admin:index")))
+    if role == Role.ADMIN:  # accounts.views_onboarding (the 人员库 and its accounts from one Excel sheet)
+        items.append(MenuItem("批量导入人员", reverse("account:onboarding")))
     return items

@@ -1,14 +1,6 @@
 """Excel import of 排查 results: template, upload, preview, errors workbook, confirm, abandon (cases/imports.py reads
 and validates, services.import_cases registers). Village and town writers only (`policy.can_register`)."""
 
-import dataclasses
-import re
-import secrets
-import tempfile
-import time
-from pathlib import Path
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -21,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 import audit
 from audit.models import Action
+from core import spreadsheets
 from core.errors import Refused
 from org.selectors import membership_of, villages_within
 
@@ -31,81 +24,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PREVIEW_ROWS = 300  # clean rows listed on the preview; rows with errors or warnings are always listed
 
 
-# --- the upload between preview and confirm: a temporary file named by a random token kept in the session ----------
-# (never a model: no migration). Deleted after the import, when the user abandons it or uploads another, and a day
-# after it was left behind.
+# --- the upload between preview and confirm: core.spreadsheets keeps it (a temporary file named by a random token
+# kept in the session; deleted after the import, on abandoning or replacing it, and a day after it was left behind).
 
 PENDING_KEY = "case_import"
-PENDING_MAX_AGE = 24 * 3600
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-
-
-def pending_dir() -> Path:
-    root = getattr(settings, "IMPORT_TMP_DIR", None) or Path(tempfile.gettempdir()) / "jiaxiang-imports"
-    root = Path(root)
-    root.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return root
-
-
-@dataclasses.dataclass(frozen=True)
-class Pending:
-    token: str
-    name: str
-    path: Path
-
-    def read(self) -> bytes:
-        return self.path.read_bytes()
-
-
-def _sweep_old(root: Path):
-    """Files abandoned without a click (the user closed the tab) are deleted after a day."""
-    cutoff = time.time() - PENDING_MAX_AGE
-    for old in root.glob("*.xlsx"):
-        try:
-            if old.stat().st_mtime < cutoff:
-                old.unlink()
-        except OSError:
-            pass
-
-
-def store_pending(session, data: bytes, name: str) -> Pending:
-    """Keep the upload in a temporary file named by a fresh random token; the session holds the token and name.
-    A previous pending upload of this session is deleted."""
-    discard_pending(session)
-    root = pending_dir()
-    _sweep_old(root)
-    token = secrets.token_urlsafe(24)
-    path = root / f"{token}.xlsx"
-    path.write_bytes(data)
-    path.chmod(0o600)
-    session[PENDING_KEY] = {"token": token, "name": name}
-    return Pending(token, name, path)
-
-
-def pending(session) -> Pending | None:
-    info = session.get(PENDING_KEY) or {}
-    token = info.get("token", "")
-    if not _TOKEN.match(token):
-        return None
-    path = pending_dir() / f"{token}.xlsx"
-    if not path.is_file():
-        session.pop(PENDING_KEY, None)
-        return None
-    return Pending(token, info.get("name", ""), path)
-
-
-def discard_pending(session):
-    found = pending(session)
-    if found is not None:
-        found.path.unlink(missing_ok=True)
-    session.pop(PENDING_KEY, None)
-
-
-def display_name(name: str) -> str:
-    """The uploaded file's name for pages and the audit row: no directories, at most 100 characters."""
-    name = re.split(r"[\\/]", name or "")[-1]
-    name = "".join(ch for ch in name if ch.isprintable()).strip()
-    return name[:100] or "导入文件.xlsx"
+_PENDING = spreadsheets.PendingUploads(PENDING_KEY)
+store_pending, pending, discard_pending = _PENDING.store, _PENDING.get, _PENDING.discard
+display_name = spreadsheets.upload_name
 
 
 def _villages(user):

@@ -423,6 +423,13 @@ SAMPLES = {
     "account:issue_code": NONE,
     "account:grant_approve": {"P": {"pk": Ref("grant", "P")}},
     "account:grant_refuse": {"P": {"pk": Ref("grant", "P")}},
+    "account:grant_batch_approve": {"P": {"pk": Ref("grant", "P")}},
+    "account:onboarding": NONE,
+    "account:onboarding_template": NONE,
+    "account:onboarding_preview": NONE,
+    "account:onboarding_errors": NONE,
+    "account:onboarding_confirm": NONE,
+    "account:onboarding_abandon": NONE,
     "audit:list": NONE,
     "audit:export": NONE,
     "notify:inbox": NONE,
@@ -657,6 +664,14 @@ account:reset_2fa          -    L     405/403 405/403 405/403 405/403 405/403 40
 account:issue_code         -    L     405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/OK
 account:grant_approve      P    L     403     403     403     403     403     403     403     403     403     403     OK
 account:grant_refuse       P    L     403     403     403     403     403     403     403     403     403     403     OK
+account:grant_batch_approve P   L     403     403     403     403     403     403     403     403     403     403     OK
+# onboarding (issue 13 #5): the 系统管理员's people and accounts import; the 安全管理员 approves its batch (above)
+account:onboarding         -    L     403     403     403     403     403     403     403     403     OK      403     403
+account:onboarding_template -   L     403/405 403/405 403/405 403/405 403/405 403/405 403/405 403/405 OK/405  403/405 403/405
+account:onboarding_preview -    L     403/405 403/405 403/405 403/405 403/405 403/405 403/405 403/405 OK/405  403/405 403/405
+account:onboarding_errors  -    L     403/405 403/405 403/405 403/405 403/405 403/405 403/405 403/405 OK/405  403/405 403/405
+account:onboarding_confirm -    L     405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/OK  405/403 405/403
+account:onboarding_abandon -    L     405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/OK  405/403 405/403
 audit:list                 -    L     403/405 403/405 403/405 403/405 403/405 403/405 403/405 403/405 403/405 OK/405  403/405
 audit:export               -    L     403/405 403/405 403/405 403/405 403/405 403/405 403/405 403/405 403/405 OK/405  403/405
 # 待办: everyone signed in has one (empty for those who see no case); an item opens only for its recipient

@@ -269,4 +269,4 @@ def test_the_requests_are_read_only_in_the_admin(admin_client, make_user):
 def test_the_menu_gives_account_security_to_the_security_admin_only(security_admin, sysadmin):
     assert [item.label for item in policy.menu_for(security_admin)] == ["账号安全"]
     sysadmin.is_staff = True
-    assert [item.label for item in policy.menu_for(sysadmin)] == ["系统管理"]
+    assert [item.label for item in policy.menu_for(sysadmin)] == ["系统管理", "批量导入人员"]

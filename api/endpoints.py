@@ -3,7 +3,7 @@
 row (api.services.log_call), written here or in the error handlers."""
 
 from django.http import Http404
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from . import selectors, services
@@ -102,7 +102,7 @@ def create_case(request, payload: WorkOrderIn):
     status = 201 if created else 200
     services.log_call(request, token=request.auth, operation="create", status=status, number=dispute.number,
                       result=f"工单 {payload.work_order_id} " + ("已登记" if created else "此前已登记，返回原案件"))
-    return status, selectors.case_state(dispute)
+    return Status(status, selectors.case_state(dispute))
 
 
 @api.get("/cases/{number}", auth=TokenAuth("read"), response={200: CaseOut, **ERRORS}, summary="查询案件办理情况",
@@ -113,4 +113,4 @@ def get_case(request, number: str):
     dispute = selectors.get_case_for_system(request.auth.system, number)
     services.log_call(request, token=request.auth, operation="read", status=200, number=dispute.number,
                       result="已返回办理情况")
-    return 200, selectors.case_state(dispute)
+    return Status(200, selectors.case_state(dispute))

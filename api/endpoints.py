@@ -8,10 +8,12 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from . import selectors, services
 from .auth import Refusal, TokenAuth
+from .parser import StrictJSONParser
 from .schemas import CaseOut, ErrorOut, WorkOrderIn
 
 api = NinjaAPI(
     title="平安周例会 · 外部系统接口", version="1", urls_namespace="api", docs_url=None, openapi_url="/openapi.json",
+    parser=StrictJSONParser(),
     description="县12345热线、网格事项流转平台等外部系统登记、查询矛盾纠纷案件。认证：`Authorization: Bearer <令牌>`。"
                 "说明见 docs/api.md。",
 )

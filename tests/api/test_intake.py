@@ -1,5 +1,7 @@
 """POST /api/v1/cases: idempotent by work-order id, validated by the registration form, within the token's town."""
 
+import json
+
 import pytest
 
 from api.models import WorkOrder
@@ -140,3 +142,10 @@ def test_the_api_needs_no_csrf_token_and_sets_no_session(api_client, token_x):
     response = client.post(URL, work_order())
     assert response.status_code == 201
     assert "sessionid" not in response.cookies and "csrftoken" not in response.cookies
+
+
+def test_a_lone_surrogate_is_400_not_a_500_at_the_insert(api_client, token_x):
+    raw = json.dumps(work_order(), ensure_ascii=False).replace("王某与赵某", "\\ud800")  # valid JSON, not storable as UTF-8
+    response = api_client(token_x).client.post(URL, raw, content_type="application/json",
+                                               HTTP_AUTHORIZATION=f"Bearer {token_x}")
+    assert response.status_code == 400 and Dispute.objects.count() == 0

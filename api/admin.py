@@ -3,6 +3,7 @@ that follows their creation, and never stored in the clear (api.tokens, the encr
 an action, logged. Work orders and callbacks are read-only records."""
 
 from django.contrib import admin, messages
+from django.db import models
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
@@ -21,6 +22,7 @@ def _shown_once(request, admin_obj, *, title, what, value, system, lost, notes=(
 
 @admin.register(ExternalSystem)
 class ExternalSystemAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # a callback URL typed without scheme
     list_display = ("name", "code", "division", "callback_url", "created_at")
     search_fields = ("name", "code")
     autocomplete_fields = ("division",)

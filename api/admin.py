@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.db import models
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 
 from . import services
 from .models import ApiToken, Callback, CallbackAttempt, ExternalSystem, WorkOrder
@@ -52,11 +53,24 @@ class ExternalSystemAdmin(admin.ModelAdmin):
         return False  # its cases and work orders keep pointing at it
 
 
+class RevokedFilter(admin.SimpleListFilter):
+    title = "状态"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("active", "有效"), ("revoked", "已吊销")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("active", "revoked"):
+            return queryset.filter(revoked_at__isnull=self.value() == "active")
+        return queryset
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("system", "label", "key_prefix", "can_create", "can_read", "rate_per_minute", "created_at",
-                    "last_used_at", "revoked_at")
-    list_filter = ("system", "can_create", "can_read", ("revoked_at", admin.EmptyFieldListFilter))
+    list_display = ("key_prefix", "state", "system", "label", "can_create", "can_read", "rate_per_minute",
+                    "last_used_at")
+    list_filter = (RevokedFilter, "system", "can_create", "can_read")
     list_select_related = ("system",)
     readonly_fields = ("key_prefix", "created_at", "created_by", "last_used_at", "revoked_at", "revoked_by")
     actions = ["revoke"]
@@ -83,6 +97,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
             system=obj.system.name, lost="吊销此令牌并重新签发",
             notes=[("权限", scopes), ("调用上限", f"每分钟{obj.rate_per_minute}次"),
                    ("使用方法", "请求头 Authorization: Bearer <令牌>")])
+
+    @admin.display(description="状态", ordering="revoked_at")
+    def state(self, obj):
+        return f"已吊销（{timezone.localtime(obj.revoked_at):%Y-%m-%d %H:%M}）" if obj.revoked_at else "有效"
 
     @admin.action(description="吊销所选令牌（立即失效，不可恢复）")
     def revoke(self, request, queryset):
@@ -133,6 +151,9 @@ class CallbackAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a delivery log: viewed, never edited
 
     def has_delete_permission(self, request, obj=None):
         return False

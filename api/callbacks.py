@@ -95,9 +95,17 @@ def _post(callback: Callback) -> dict:
         result.update(status_code=error.code, error=f"对方返回 HTTP {error.code}",
                       response=error.read(2000).decode("utf-8", "replace"))
     except (urllib.error.URLError, OSError, ValueError) as error:
-        result["error"] = f"无法送达：{getattr(error, 'reason', error)}"
+        result["error"] = "无法送达：" + _reason(getattr(error, "reason", error))
     result["duration_ms"] = int((time.monotonic() - started) * 1000)
     return result
+
+
+def _reason(reason) -> str:
+    if isinstance(reason, ConnectionRefusedError):
+        return "对方拒绝连接"
+    if isinstance(reason, TimeoutError) or "timed out" in str(reason):
+        return f"{TIMEOUT}秒内未应答"
+    return str(reason)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -1,6 +1,7 @@
 """Reads of the api app: which cases a token may see, and what the API says about a case (no personal data)."""
 
 from django.http import Http404
+from django.utils import timezone
 
 from cases.models import Dispute
 from org.jurisdiction import subtree_q
@@ -22,7 +23,8 @@ def get_case_for_system(system, number: str) -> Dispute:
 
 
 def _iso(value):
-    return value.isoformat() if value else None
+    """ISO 8601 in the installation's time zone (Asia/Shanghai, +08:00), as the county reads its clocks."""
+    return timezone.localtime(value).isoformat() if value else None
 
 
 def case_state(dispute: Dispute) -> dict:

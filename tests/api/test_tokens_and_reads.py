@@ -24,7 +24,7 @@ def test_read_returns_status_tier_holder_deadline_outcome_and_no_personal_data(
     body = response.json()
     assert (body["status"], body["tier"], body["outcome"]) == ("resolved", "town", "success")
     assert body["holder"]["division"] == case.holder_division.name
-    assert "deadline" in body and body["work_order_id"] is None
+    assert body["work_order_id"] is None and body["resolved_at"].endswith("+08:00")  # the county's clock
     text = response.content.decode()
     for party in case.parties.all():
         for value in (party.name, party.phone, party.address, party.id_number):

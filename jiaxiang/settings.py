@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "meetings",
     "notify",
     "stats",
+    "api",  # the intake API for the 12345 hotline and the grid platform (docs/api.md)
 ]
 
 # Order matters (docs/security.md §3): the session and user first; the timeouts before anything records or gates;
@@ -75,6 +76,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "jiaxiang.urls"
+
+# Background jobs (django-tasks). Tests and the demo run them at once; production sets the database backend.
+TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", default="django_tasks.backends.immediate.ImmediateBackend")}}
 
 TEMPLATES = [
     {

@@ -22,4 +22,5 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("api.urls")),  # token-authenticated JSON API for external systems (docs/api.md)
 ]

@@ -6,7 +6,7 @@
 
 Every look-up counts against the client address's budget (`throttle`, 429 in Chinese past it) and writes one audit
 row, found or not; the audit row's path leaves the code out (the log never holds a usable code). Pages are never
-cached, never indexed, and send no Referer.
+cached, never indexed, and send no Referer to another site.
 """
 
 import functools
@@ -32,7 +32,9 @@ from ..services import citizen
 def _private(response):
     add_never_cache_headers(response)
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: a browser then sends "Origin: null" with the rating form, which CSRF refuses.
+    # Other sites never see the address (and its code); our own pages link nowhere else.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

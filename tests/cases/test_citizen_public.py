@@ -86,7 +86,7 @@ def test_the_public_page_needs_no_login_and_is_never_cached_or_indexed(client, m
     response = client.get(status_url(case))
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
-    assert response["X-Robots-Tag"] == "noindex, nofollow" and response["Referrer-Policy"] == "no-referrer"
+    assert response["X-Robots-Tag"] == "noindex, nofollow" and response["Referrer-Policy"] == "same-origin"
     assert client.get(reverse("public:start")).status_code == 200
 
 

@@ -117,3 +117,19 @@ def test_the_rating_is_shown_on_the_case_page_to_its_holder(client, make_case, s
     assert "群众评价" in body and "不满意" in body and "回访太晚" in body
     client.force_login(secretary_b)
     assert client.get(case.get_absolute_url()).status_code == 404
+
+
+@pytest.mark.django_db
+def test_on_postgresql_ratings_are_never_rewritten_and_codes_never_deleted(make_case, secretary_a):
+    from django.db import DatabaseError, connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("triggers exist on PostgreSQL only (migration cases/0021_citizen_receipt)")
+    case = make_case(secretary_a, VILLAGE_A, status=Status.CLOSED)
+    citizen.rate_case(dispute=case, satisfaction="unsatisfied")
+    for statement in ("UPDATE cases_citizenrating SET satisfaction = 'satisfied'",
+                      "DELETE FROM cases_citizenrating", "DELETE FROM cases_citizencode"):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement)
+    assert CitizenRating.objects.get().satisfaction == "unsatisfied"
+    assert CitizenCode.objects.filter(dispute=case).exists()

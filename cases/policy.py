@@ -90,6 +90,12 @@ def can_reveal_pii(user, dispute) -> bool:
     return works_on_case(user, dispute) or reveals_for_spot_check(user, dispute)
 
 
+def can_print_receipt(user, dispute) -> bool:
+    """Print (and reprint) the citizen's receipt with the case's 查询码, or replace the code (docs/citizen.md): who
+    works on the case and so meets the parties. Read-only roles never see the code: it opens the public page."""
+    return works_on_case(user, dispute)
+
+
 def reveals_for_spot_check(user, dispute) -> bool:
     """The 督导组's narrow reveal (issue 11 #3): the case is in a sample still being phoned back (回访中). The sample
     is a meetings record; it is reached through the case's reverse relation, so cases never imports meetings."""

@@ -1,13 +1,26 @@
 """Every URL of the cases app, in one module. Case numbers are matched by the `case` converter (cases/converters.py: JX-2026-000123),
 so fixed paths such as "mine/" can never be read as a case number and the order of the patterns does not matter.
 
-jiaxiang/urls.py includes the three lists: `urlpatterns` under "cases/" (namespace "cases"), `warning_patterns`
-under "warnings/" ("warnings") and `supervision_patterns` under "supervision/" ("supervision").
+jiaxiang/urls.py includes the lists: `urlpatterns` under "cases/" (namespace "cases"), `warning_patterns`
+under "warnings/" ("warnings"), `supervision_patterns` under "supervision/" ("supervision") and the citizen's
+`public_patterns` under "q/" ("public").
 """
 
 from django.urls import path
 
-from .views import actions, attachments, casebook, disputes, export, imports, pii, supervision, warnings
+from .views import (
+    actions,
+    attachments,
+    casebook,
+    disputes,
+    export,
+    imports,
+    pii,
+    public,
+    receipt,
+    supervision,
+    warnings,
+)
 
 app_name = "cases"
 urlpatterns = [
@@ -33,6 +46,8 @@ urlpatterns = [
     path("<case:number>/parties/<int:party_id>/reveal/", pii.pii_reveal, name="pii_reveal"),
     path("<case:number>/attachments/new/", attachments.attachment_upload, name="attachment_upload"),
     path("<case:number>/attachments/<int:pk>/", attachments.attachment_file, name="attachment_file"),
+    path("<case:number>/receipt/", receipt.receipt, name="receipt"),
+    path("<case:number>/receipt/code/", receipt.receipt_code, name="receipt_code"),
 ]
 
 warning_patterns = ([
@@ -52,3 +67,10 @@ supervision_patterns = ([
     path("<int:pk>/reply/", supervision.supervision_reply, name="reply"),
     path("<int:pk>/measure/", supervision.supervision_measure, name="measure"),
 ], "supervision")
+
+# The citizen's public pages (docs/citizen.md), outside the login wall; jiaxiang/urls.py includes them under "q/".
+public_patterns = ([
+    path("", public.start, name="start"),
+    path("<str:code>/", public.status, name="status"),
+    path("<str:code>/rate/", public.rate, name="rate"),
+], "public")

@@ -95,7 +95,8 @@ DECLARE
     app text := current_setting('jiaxiang.app_role');
     -- Rows the application never changes after writing them: the audit log, the case timeline, the PII reveal and
     -- look-up records (triggers refuse UPDATE there for every role too: audit/ and cases/ migrations).
-    append_only text[] := ARRAY['audit_auditentry', 'cases_caseevent', 'cases_piireveal', 'cases_piilookup'];
+    append_only text[] := ARRAY['audit_auditentry', 'cases_caseevent', 'cases_piireveal', 'cases_piilookup',
+        'cases_citizenrating'];
     -- The only tables the application deletes from: sessions (logout, new session id), lockout records (reset on
     -- success, unlock), TOTP devices (2FA reset), attendance (removed from a meeting), posts (revoked), an account
     -- with what cascades from it (groups, permissions, admin log, post requests, enrolment codes, 待办), and the

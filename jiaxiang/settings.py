@@ -258,6 +258,19 @@ AUDIT_EXPORT_MAX_ROWS = env.int("AUDIT_EXPORT_MAX_ROWS", default=100_000)
 # Not-found responses for these paths are browser noise, not probing; they are not recorded as access_denied.
 AUDIT_IGNORED_PATHS = ["/favicon.ico", "/robots.txt", "/apple-touch-icon.png", "/apple-touch-icon-precomposed.png"]
 
+# --- The citizen's side (issue 13 #4, docs/citizen.md): receipt, public status page /q/<查询码>/, rating ----------
+# The address printed (and QR-coded) on the receipt, e.g. https://pingan.jiaxiang.gov.cn; empty: the address the
+# receipt page was opened at (its host is one of ALLOWED_HOSTS).
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="")
+CITIZEN_HOTLINE = env("CITIZEN_HOTLINE", default="12345（政务服务便民热线）")
+# Per client address (audit.ip.client_ip) and window: public look-ups (status page, rating page) and ratings sent.
+CITIZEN_LOOKUPS_PER_WINDOW = env.int("CITIZEN_LOOKUPS_PER_WINDOW", default=30)
+CITIZEN_RATINGS_PER_WINDOW = env.int("CITIZEN_RATINGS_PER_WINDOW", default=5)
+CITIZEN_WINDOW_SECONDS = env.int("CITIZEN_WINDOW_SECONDS", default=600)
+# The counters live in the cache: with more than one application process, one shared cache for all of them
+# (CACHE_URL=redis://127.0.0.1:6379/1); the default is per process.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -19,6 +19,7 @@ urlpatterns = [
     path("dashboard/", include("stats.urls")),
     path("warnings/", include(case_urls.warning_patterns)),
     path("supervision/", include(case_urls.supervision_patterns)),
+    path("q/", include(case_urls.public_patterns)),  # the citizen's status page: no login (docs/citizen.md)
     path("account/", include("accounts.urls")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),

@@ -148,6 +148,7 @@ class Dashboard:
     overdue_leaders: list = field(default_factory=list)
     compliance: list = field(default_factory=list)
     compliance_tiers: list = field(default_factory=list)
+    citizen: dict = field(default_factory=dict)  # 群众评价 of the cohort (figures.citizen_ratings)
 
     # --- links ---------------------------------------------------------------------------------------------------
 
@@ -220,6 +221,11 @@ def build(user, period: Period, division_code: str | None = None, *, now=None) -
                            y["on_time_rate"], is_rate=True, note="首次化解未超期 ÷ 已办结", better=up))
     dash.cards.append(Card("relapsed", FIGURE_LABELS["relapsed"], s["relapsed"], dash.link("relapsed"),
                            p["relapsed"], y["relapsed"], better=down))
+    now_r, previous_r, year_ago_r = figures.citizen_ratings(cases, period, previous, year_ago)
+    dash.citizen = now_r
+    dash.cards.append(Card("citizen_satisfaction", "群众评价满意率", now_r["satisfaction_rate"], None,
+                           previous_r["satisfaction_rate"], year_ago_r["satisfaction_rate"], is_rate=True,
+                           note=f"（满意+基本满意）÷ 评价数，已评价{now_r['rated']}件", better=up))
     dash.cards.append(Card(
         "flow_resolved", "本期化解", dash.flow_resolved,
         ledger_url(resolved_from=period.start.isoformat(), resolved_to=period.end.isoformat(), status=DONE,

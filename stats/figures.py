@@ -18,7 +18,9 @@ from django.utils import timezone
 
 from cases.models import (
     OPEN_STATUSES,
+    SATISFIED_VALUES,
     Assignment,
+    CitizenRating,
     EarlyWarning,
     Outcome,
     Status,
@@ -240,3 +242,35 @@ def overdue_by_leader(cases: QuerySet, period, now=None) -> list[dict]:
         .values("lead_leader_id", "lead_leader__name")
         .annotate(n=Count("dispute")).order_by("-n", "lead_leader_id")
     )
+
+
+# --- 群众评价 (the citizens' ratings after 结案, issue 13 #4, docs/citizen.md) ---------------------------------------
+
+
+def citizen_ratings(cases: QuerySet, *periods) -> list[dict]:
+    """群众评价 of the cohort cases of each period (a cohort figure: a case registered in P and rated since counts in
+    P), in ONE query from the (small) ratings table's side, however many periods: [{"rated", "satisfied",
+    "unsatisfied", "satisfaction_rate"}] in the order of `periods`. A case is rated at most once
+    (citizen_rating_once_per_case), so counting ratings counts cases."""
+    bounds = [period.bounds() for period in periods]
+    in_any = Q()
+    for lo, hi in bounds:
+        in_any |= Q(created_at__gte=lo, created_at__lt=hi)
+    rated_cases = cases.filter(in_any).exclude(status=Status.REJECTED).values("pk")
+    aggregates = {}
+    for i, (lo, hi) in enumerate(bounds):
+        in_p = Q(dispute__created_at__gte=lo, dispute__created_at__lt=hi)
+        aggregates[f"rated_{i}"] = Count("pk", filter=in_p)
+        aggregates[f"satisfied_{i}"] = Count("pk", filter=in_p & Q(satisfaction__in=SATISFIED_VALUES))
+    totals = CitizenRating.objects.filter(dispute__in=rated_cases).order_by().aggregate(**aggregates) if bounds else {}
+    rows = []
+    for i in range(len(bounds)):
+        rated, satisfied = totals[f"rated_{i}"], totals[f"satisfied_{i}"]
+        rows.append({"rated": rated, "satisfied": satisfied, "unsatisfied": rated - satisfied,
+                     "satisfaction_rate": citizen_satisfaction_rate(satisfied, rated)})
+    return rows
+
+
+def citizen_satisfaction_rate(satisfied: int, rated: int) -> Decimal | None:
+    """群众评价满意率 = (满意 + 基本满意) ÷ 评价数, one decimal, None ("—") when no cohort case was rated."""
+    return rate(satisfied, rated)

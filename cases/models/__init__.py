@@ -41,6 +41,7 @@ from .choices import (
     event_field_label,
     event_value_label,
 )
+from .citizen import SATISFIED_VALUES, CitizenCode, CitizenRating
 from .dispute import CaseEvent, CaseNumberSequence, Dispute, Party, SubCategory
 from .evidence import Attachment, PiiLookup, PiiLookupKind, PiiReveal
 from .records import (
@@ -73,4 +74,5 @@ __all__ = [
     "PiiLookup", "PiiLookupKind",
     "GOVERNANCE_FIELDS", "GovernanceTag", "MethodTag", "TypicalCase", "methods_value",
     "SupervisionAction", "SupervisionActionKind", "SupervisionNoticeSequence",
+    "CitizenCode", "CitizenRating", "SATISFIED_VALUES",
 ]

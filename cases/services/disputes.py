@@ -13,6 +13,7 @@ from org.models import Division
 from .. import policy
 from ..models import BASIC_FIELDS, Dispute, EventKind, Party, Status, Tier
 from ._common import lock_case
+from .citizen import create_code
 from .numbering import reserve_numbers
 from .record import record_change
 
@@ -37,6 +38,7 @@ def create_dispute(*, actor, village: Division, fields: dict, parties: list[dict
     )
     rows = Party.objects.bulk_create([Party(dispute=dispute, **p) for p in parties])
     bind_rows(rows)  # bulk_create sends no signal: bind the ciphertexts to the new rows' keys (docs/pii.md)
+    create_code(actor=actor, dispute=dispute)  # the 查询码 printed on the citizen's receipt (docs/citizen.md)
     record_change(dispute, actor, EventKind.LOGGED, field="status", new=Status.LOGGED, bump=False,
                   note=f"登记于{village.name}，当事人{len(parties)}人：" + "、".join(p["name"] for p in parties),
                   detail=f"登记（当事人{len(parties)}人）")

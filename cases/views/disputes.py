@@ -15,6 +15,7 @@ from ..filters import DisputeFilter, looks_like_pii
 from ..forms.attachments import AttachmentForm
 from ..forms.disputes import DisputeCreateForm, DisputeEditForm, PartyFormSet, error_summary
 from ..models import Dispute
+from ..services import citizen
 from ..services.disputes import EDITABLE_FIELDS
 from .actions import action_links
 
@@ -58,7 +59,7 @@ def dispute_create(request):
             dispute = attempt(form, services.create_dispute, actor=request.user,
                               village=form.cleaned_data["village"], fields=fields, parties=formset.party_rows())
             if dispute is not None:
-                messages.success(request, f"已登记，案件编号 {dispute.number}。")
+                messages.success(request, f"已登记，案件编号 {dispute.number}。请点击“打印回执”，把查询码交给申请人。")
                 return redirect(dispute)
     return render(request, "cases/dispute_form.html", {
         "form": form, "formset": formset, "show_errors": show_errors, "duplicates": duplicates,
@@ -95,6 +96,8 @@ def dispute_detail(request, number):
         "can_attach": policy.can_attach(request.user, dispute),
         "offers_typical": policy.offers_typical(request.user, dispute),
         "attachment_form": AttachmentForm(),
+        "can_print_receipt": policy.can_print_receipt(request.user, dispute),
+        "citizen_ratings": citizen.ratings_of(dispute),
     })
 
 

@@ -61,7 +61,7 @@ from PIL import Image
 
 import audit
 from cases import services as case_services
-from cases.models import Dispute, EarlyWarning, Supervision, Tier
+from cases.models import CitizenCode, Dispute, EarlyWarning, Supervision, Tier
 from cases.services import create_dispute, reveal_party_pii, store_attachment
 from core.uploads import inspect_upload
 from meetings import services as meeting_services
@@ -288,6 +288,7 @@ def settings_for_the_world(settings, tmp_path_factory):
     settings.FIELD_HASH_KEY = ""
     settings.ATTACHMENT_ROOT = attachment_root(tmp_path_factory)
     settings.PII_REVEALS_PER_HOUR = 10_000
+    settings.CITIZEN_LOOKUPS_PER_WINDOW = settings.CITIZEN_RATINGS_PER_WINDOW = 10_000  # the public page's per-address limit
     settings.REQUIRE_2FA = False
     logger = logging.getLogger("django.request")
     level = logger.level
@@ -334,6 +335,7 @@ class Ref:
             "warning": lambda: w.warning[self.kind].pk,
             "oversight": lambda: w.oversight[self.kind].pk,
             "notice": lambda: w.notice[self.kind].pk,
+            "code": lambda: CitizenCode.objects.get(dispute=w.cases[self.kind]).code,
         }[self.what]()
 
 
@@ -451,6 +453,11 @@ SAMPLES = {
     "meetings:sample_close": {"S": {"pk": Ref("oversight", "S")}},
     "notify:read_all": NONE,
     "notify:open": {"N": {"pk": Ref("notification", "N")}},
+    "cases:receipt": _cases(),
+    "cases:receipt_code": _cases(),
+    "public:start": NONE,
+    "public:status": {"A": {"code": Ref("code", "A")}},
+    "public:rate": {"A": {"code": Ref("code", "A")}},
 }
 
 # --- EXPECTED: written by hand from DESIGN.md §2/§7, docs/pii.md and the workflow table, not computed ------------------
@@ -701,6 +708,26 @@ meetings:sample_draw       -    L     405/403 405/403 405/403 405/403 405/403 40
 meetings:sample_detail     S    L     403/405 403/405 403/405 403/405 403/405 403/405 403/405 OK/405  403/405 403/405 403/405
 meetings:sample_result     S    L     405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/OK  405/403 405/403 405/403
 meetings:sample_close      S    L     405/403 405/403 405/403 405/403 405/403 405/403 405/403 405/OK  405/403 405/403 405/403
+# the citizen's receipt (issue 13 #4, docs/citizen.md): who works on the case (writers, the county centre, the holding
+# unit) prints it and replaces its 查询码; 纪委 and 督导组 see the case but not its code (403). GET-only page, POST-only
+# code (POST without the confirmation re-shows the page: 400, OK)
+cases:receipt              A    L     OK/405  404/405 OK/405  404/405 OK/405  404/405 403/405 403/405 404/405 404/405 404/405
+cases:receipt              B    L     404/405 OK/405  OK/405  404/405 OK/405  404/405 403/405 403/405 404/405 404/405 404/405
+cases:receipt              C    L     404/405 404/405 404/405 OK/405  OK/405  404/405 404/405 403/405 404/405 404/405 404/405
+cases:receipt              X    L     OK/405  404/405 OK/405  404/405 OK/405  404/405 403/405 403/405 404/405 404/405 404/405
+cases:receipt              R    L     404/405 OK/405  OK/405  404/405 OK/405  404/405 403/405 403/405 404/405 404/405 404/405
+cases:receipt              K    L     OK/405  404/405 OK/405  404/405 OK/405  OK/405  403/405 403/405 404/405 404/405 404/405
+cases:receipt_code         A    L     405/OK  405/404 405/OK  405/404 405/OK  405/404 405/403 405/403 405/404 405/404 405/404
+cases:receipt_code         B    L     405/404 405/OK  405/OK  405/404 405/OK  405/404 405/403 405/403 405/404 405/404 405/404
+cases:receipt_code         C    L     405/404 405/404 405/404 405/OK  405/OK  405/404 405/404 405/403 405/404 405/404 405/404
+cases:receipt_code         X    L     405/OK  405/404 405/OK  405/404 405/OK  405/404 405/403 405/403 405/404 405/404 405/404
+cases:receipt_code         R    L     405/404 405/OK  405/OK  405/404 405/OK  405/404 405/403 405/403 405/404 405/404 405/404
+cases:receipt_code         K    L     405/OK  405/404 405/OK  405/404 405/OK  405/OK  405/403 405/403 405/404 405/404 405/404
+# the public status page /q/ (no login, anonymous included): anyone with the code; the rating is POST only (case A
+# is open: the POST is refused with a message, 400, OK)
+public:start               -    OK/405 OK/405 OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405
+public:status              A    OK/405 OK/405 OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405
+public:rate                A    405/OK 405/OK 405/OK  405/OK  405/OK  405/OK  405/OK  405/OK  405/OK  405/OK  405/OK  405/OK
 """
 
 CLASSES = {"OK", "403", "404", "405", "L"}

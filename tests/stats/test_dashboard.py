@@ -97,7 +97,8 @@ def test_roles_without_case_content_get_403(client, auditor, sysadmin):
 def test_an_empty_period_shows_dashes_not_zero_percent(client, secretary_a):
     client.force_login(secretary_a)
     body = client.get(reverse("stats:dashboard") + "?from=2026-01-01&to=2026-01-31").content.decode()
-    assert body.count('<span class="value">—</span>') == 2  # 化解率 and 按时办结率, not "0.0%"
+    # 化解率, 按时办结率 and 群众评价满意率 (docs/citizen.md), not "0.0%"
+    assert body.count('<span class="value">—</span>') == 3
     assert "本期没有登记的纠纷" in body
 
 

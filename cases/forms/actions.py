@@ -114,7 +114,7 @@ class AssignForm(ActionForm):
     responsible_unit = forms.ModelChoiceField(
         label="责任单位", queryset=None, empty_label="请选择",
         error_messages={"required": "请选择责任单位。", "invalid_choice": "所选责任单位无效。"})
-    responsible_person = PersonChoiceField("责任人", help_text="须是责任单位的人员（综治办、信访办也可由本镇街或本村人员承担）。")
+    responsible_person = PersonChoiceField("责任人", help_text="须是责任单位的人员（综治办、信访办、司法所也可由本镇街或本村的人员承担）。")
     measures = text_field("调处措施", help_text="谁牵头、怎么调、哪些单位配合。")
     deadline = date_field("办结时限", required=False)
 

@@ -43,6 +43,21 @@ from .choices import (
 )
 from .dispute import CaseEvent, CaseNumberSequence, Dispute, Party, SubCategory
 from .evidence import Attachment, PiiLookup, PiiLookupKind, PiiReveal
+from .mediation import (
+    Agreement,
+    AgreementForm,
+    CaseMediator,
+    ConfirmationResult,
+    FollowUp,
+    FollowUpDay,
+    MediationSession,
+    Mediator,
+    MediatorChange,
+    MediatorKind,
+    Performance,
+    SessionForm,
+    committee_name,
+)
 from .records import (
     Assignment,
     ClockMark,
@@ -71,4 +86,6 @@ __all__ = [
     "PiiLookup", "PiiLookupKind",
     "GOVERNANCE_FIELDS", "GovernanceTag", "MethodTag", "TypicalCase", "methods_value",
     "SupervisionAction", "SupervisionActionKind", "SupervisionNoticeSequence",
+    "Agreement", "AgreementForm", "CaseMediator", "ConfirmationResult", "FollowUp", "FollowUpDay",
+    "MediationSession", "Mediator", "MediatorChange", "MediatorKind", "Performance", "SessionForm", "committee_name",
 ]

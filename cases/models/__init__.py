@@ -48,6 +48,8 @@ from .mediation import (
     AgreementForm,
     CaseMediator,
     ConfirmationResult,
+    DocumentKind,
+    DocumentTemplate,
     FollowUp,
     FollowUpDay,
     MediationSession,
@@ -86,6 +88,6 @@ __all__ = [
     "PiiLookup", "PiiLookupKind",
     "GOVERNANCE_FIELDS", "GovernanceTag", "MethodTag", "TypicalCase", "methods_value",
     "SupervisionAction", "SupervisionActionKind", "SupervisionNoticeSequence",
-    "Agreement", "AgreementForm", "CaseMediator", "ConfirmationResult", "FollowUp", "FollowUpDay",
+    "Agreement", "AgreementForm", "CaseMediator", "ConfirmationResult", "DocumentKind", "DocumentTemplate", "FollowUp", "FollowUpDay",
     "MediationSession", "Mediator", "MediatorChange", "MediatorKind", "Performance", "SessionForm", "committee_name",
 ]

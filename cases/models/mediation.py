@@ -285,3 +285,32 @@ class FollowUp(models.Model):
 
     def __str__(self):
         return f"{self.dispute_id} 第{self.days}天回访"
+
+
+class DocumentKind(models.TextChoices):
+    APPLICATION = "application", "人民调解申请书"
+    SESSION = "session", "调解笔录"
+    AGREEMENT = "agreement", "人民调解协议书"
+    ORAL = "oral", "口头协议登记表"
+    VISIT = "visit", "回访记录"
+
+
+class DocumentTemplate(models.Model):
+    """An administrator's replacement for one of the .docx templates kept in cases/doc_templates/ (docxtpl: the
+    same {{ placeholders }}, see docs/mediation.md). The newest active one of a kind is used; none → the built-in."""
+
+    kind = models.CharField("文书", max_length=12, choices=DocumentKind.choices)
+    content = models.BinaryField("模板文件（.docx）")
+    note = models.CharField("说明", max_length=100, blank=True)
+    active = models.BooleanField("启用", default=True, help_text="取消勾选即恢复使用系统内置模板。")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "调解文书模板"
+        verbose_name_plural = "调解文书模板"
+        ordering = ["kind", "-uploaded_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}（{self.uploaded_at:%Y-%m-%d}）" if self.uploaded_at else self.get_kind_display()

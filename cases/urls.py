@@ -7,7 +7,7 @@ under "warnings/" ("warnings") and `supervision_patterns` under "supervision/" (
 
 from django.urls import path
 
-from .views import actions, attachments, casebook, disputes, export, imports, pii, supervision, warnings
+from .views import actions, attachments, casebook, disputes, export, imports, mediation, pii, supervision, warnings
 
 app_name = "cases"
 urlpatterns = [
@@ -33,6 +33,10 @@ urlpatterns = [
     path("<case:number>/parties/<int:party_id>/reveal/", pii.pii_reveal, name="pii_reveal"),
     path("<case:number>/attachments/new/", attachments.attachment_upload, name="attachment_upload"),
     path("<case:number>/attachments/<int:pk>/", attachments.attachment_file, name="attachment_file"),
+    path("<case:number>/mediation/", mediation.mediation_file, name="mediation"),
+    path("<case:number>/mediation/<str:step>/", mediation.mediation_step, name="mediation_step"),
+    path("<case:number>/mediation/docs/<str:doc>.docx", mediation.mediation_doc, name="mediation_doc"),
+    path("<case:number>/mediation/docs/<str:doc>/", mediation.mediation_print, name="mediation_print"),
 ]
 
 warning_patterns = ([

@@ -38,7 +38,7 @@ from ..models import (
     Visit,
 )
 from ..rules.deadlines import CONFIRMATION_REMIND_DAYS, confirmation_deadline
-from ._common import lock_case, required
+from ._common import lock_case
 from .attachments import store_attachment
 from .record import record_change
 
@@ -48,6 +48,15 @@ def _locked(actor, dispute, step) -> Dispute:
     if not policy.can_mediate(actor, case, step):
         raise Forbidden(policy.mediation_refusal(case, step))
     return case
+
+
+def _text(text, what, field, max_length) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise Refused(f"请填写{what}。", field=field)
+    if len(text) > max_length:
+        raise Refused(f"{what}不能超过{max_length}字。", field=field)
+    return text
 
 
 def _not_future(day, what, field):
@@ -115,7 +124,7 @@ def request_mediator_change(*, actor, dispute, party: Party, mediator: Mediator,
     case = _locked(actor, dispute, "change")
     if party is None or party.dispute_id != case.pk:
         raise Refused("请选择本案的当事人。", field="party")
-    reason = required(reason, "更换理由", 1000)
+    reason = _text(reason, "更换理由", "reason", 1000)
     _not_future(requested_on, "提出日期", "requested_on")
     named = CaseMediator.objects.filter(dispute=case, active=True, mediator=mediator).first()
     if named is None:
@@ -146,7 +155,7 @@ def record_session(*, actor, dispute, held_on: datetime.date, place: str, form: 
                    record: str) -> MediationSession:
     case = _locked(actor, dispute, "session")
     _not_future(held_on, "调解日期", "held_on")
-    place = required(place, "调解地点", 100)
+    place = _text(place, "调解地点", "place", 100)
     if form not in SessionForm.values:
         raise Refused("请选择调解形式。", field="form")
     mediators = list(mediators or [])
@@ -155,8 +164,8 @@ def record_session(*, actor, dispute, held_on: datetime.date, place: str, form: 
     named = set(CaseMediator.objects.filter(dispute=case, active=True).values_list("mediator_id", flat=True))
     if {m.pk for m in mediators} - named:
         raise Refused("本次调解的调解员须是本案已确定的调解员（可先在“确定调解员”中增加）。", field="mediators")
-    attendees = required(attendees, "参加人员", 1000)
-    record = required(record, "调解笔录", 8000)
+    attendees = _text(attendees, "参加人员", "attendees", 1000)
+    record = _text(record, "调解笔录", "record", 8000)
     session = MediationSession.objects.create(dispute=case, held_on=held_on, place=place, form=form,
                                               attendees=attendees, record=record, actor=actor)
     session.mediators.set(mediators)
@@ -199,18 +208,18 @@ def record_agreement(*, actor, dispute, form: str, terms: str, effective_on: dat
     if current_agreement(case) is not None:
         raise Refused("本案已记录调解协议；纠纷反复重新办理后才能另行记录。")
     written = form == AgreementForm.WRITTEN
-    terms = required(terms, "协议内容" if written else "口头协议的内容", 4000)
+    terms = _text(terms, "协议内容" if written else "口头协议的内容", "terms", 4000)
     if written:
-        facts = required(facts, "纠纷主要事实、争议事项及各方责任", 4000)
-        performance_manner = required(performance_manner, "履行方式", 1000)
+        facts = _text(facts, "纠纷主要事实、争议事项及各方责任", "facts", 4000)
+        performance_manner = _text(performance_manner, "履行方式", "performance_manner", 1000)
         if performance_deadline is None:
             raise Refused("书面协议须写明履行期限。", field="performance_deadline")
     _not_future(effective_on, "签名盖章日期" if written else "达成协议日期", "effective_on")
     if performance_deadline is not None and performance_deadline < effective_on:
         raise Refused("履行期限不能早于协议生效日期。", field="performance_deadline")
     if partial:
-        remaining_issues = required(remaining_issues, "未达成的事项", 2000)
-        remaining_route = required(remaining_route, "已告知当事人的解决途径", 2000)
+        remaining_issues = _text(remaining_issues, "未达成的事项", "remaining_issues", 2000)
+        remaining_route = _text(remaining_route, "已告知当事人的解决途径", "remaining_route", 2000)
     amount_involved = _amount(amount_involved, "涉及金额", "amount_involved")
     amount_agreed = _amount(amount_agreed, "协议金额", "amount_agreed")
     attachment = store_attachment(actor=actor, dispute=case, kind=AttachmentKind.AGREEMENT, clean=scan) if scan else None
@@ -261,7 +270,7 @@ def record_confirmation(*, actor, dispute, agreement: Agreement, court: str, app
     agreement = _agreement_of(case, agreement)
     if agreement.form != AgreementForm.WRITTEN:
         raise Refused("口头协议不能申请司法确认，请先制作书面调解协议书。")
-    court = required(court, "受理的人民法院", 60)
+    court = _text(court, "受理的人民法院", "court", 60)
     _not_future(applied_on, "申请日期", "applied_on")
     if applied_on < agreement.effective_on:
         raise Refused("申请日期不能早于协议生效日期。", field="applied_on")

@@ -31,6 +31,8 @@ TEMPLATE_DIR = Path(__file__).resolve().parent / "doc_templates"
 # Which record a document is about: None (the case), a session, the written/oral agreement, a visit.
 ITEM_MODEL = {DocumentKind.SESSION: MediationSession, DocumentKind.AGREEMENT: Agreement, DocumentKind.ORAL: Agreement,
               DocumentKind.VISIT: Visit}
+# The document's number: the case number, a short code and the record's id (JX-2026-000123-协5).
+DOC_CODES = {DocumentKind.SESSION: "笔", DocumentKind.AGREEMENT: "协", DocumentKind.ORAL: "口", DocumentKind.VISIT: "访"}
 
 
 def _date(day) -> str:
@@ -86,8 +88,7 @@ def context(kind: str, case, item, *, reveal=False) -> dict:
     names = "、".join(cm.mediator.person.name for cm in mediators)
     ctx = {
         "kind": kind, "title_text": DocumentKind(kind).label, "committee": case_committee(case, mediators),
-        "number": f"{case.number}-{DocumentKind(kind).label[:2]}{getattr(item, 'pk', '')}" if item is not case
-        else case.number, "case_number": case.number, "title": case.title, "description": case.description,
+        "number": f"{case.number}-{DOC_CODES[kind]}{item.pk}" if kind in DOC_CODES else case.number, "case_number": case.number, "title": case.title, "description": case.description,
         "parties": rows, "mediators": names or "（未确定）", "revealed": reveal,
         "applicants": [r for r in rows if r["role_code"] == PartyRole.APPLICANT],
         "respondents": [r for r in rows if r["role_code"] != PartyRole.APPLICANT],

@@ -43,7 +43,7 @@ def p(doc, text="", *, label=None, align=None, indent=True, font=None, size=None
     fmt = paragraph.paragraph_format
     if align is not None:
         paragraph.alignment = align
-    if not indent:
+    if not indent or (label and not text):  # a heading line starts at the margin
         fmt.first_line_indent = Pt(0)
     if line is not None:
         fmt.line_spacing = line
@@ -125,7 +125,8 @@ def session():
     p(doc, "{%p for party in parties %}", indent=False)
     p(doc, "{{ party.role }}（签名或按指印）：______________", indent=False)
     p(doc, "{%p endfor %}", indent=False)
-    p(doc, "人民调解员（签名）：______________　　记录人（签名）：______________", indent=False)
+    p(doc, "人民调解员（签名）：______________", indent=False)
+    p(doc, "记录人（签名）：______________", indent=False)
     return doc
 
 
@@ -159,21 +160,24 @@ def oral():
     table = doc.add_table(rows=0, cols=2)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
     rows = (("纠纷", "{{ case_number }} {{ title }}"), ("当事人", "{{ parties_text }}"),
             ("纠纷简要情况", "{{ description }}"), ("口头协议内容", "{{ terms }}"),
             ("达成（生效）日期", "{{ signed_on }}"), ("协议金额（元）", "{{ amount_agreed }}"),
             ("人民调解员", "{{ mediators }}"), ("登记人", "{{ recorder }}"), ("登记日期", "{{ recorded_on }}"))
     for label, value in rows:
         cells = table.add_row().cells
-        cells[0].width, cells[1].width = Mm(38), Mm(118)
+        cells[0].width, cells[1].width = Mm(46), Mm(110)
         for cell, text in ((cells[0], label), (cells[1], value)):
             para = cell.paragraphs[0]
+            para.alignment = WD_ALIGN_PARAGRAPH.LEFT
             para.paragraph_format.first_line_indent = Pt(0)
             para.paragraph_format.line_spacing = Pt(22)
             run = para.add_run(text)
             run.font.size = Pt(14)
             if cell is cells[0]:
                 set_fonts(run._r.get_or_add_rPr(), HEADING_FONT)
+    table.columns[0].width, table.columns[1].width = Mm(46), Mm(110)
     p(doc)
     p(doc, "口头调解协议自各方当事人达成协议之日起生效（《中华人民共和国人民调解法》第三十条）。", indent=False, size=12)
     return doc

@@ -103,8 +103,8 @@ class Mediator(models.Model):
 
 
 def committee_name(division) -> str:
-    """嘉祥县刘山村人民调解委员会 / 嘉祥县纸坊镇人民调解委员会."""
-    return f"嘉祥县{division.name}人民调解委员会"
+    """嘉祥县刘山村人民调解委员会 / 嘉祥县纸坊镇人民调解委员会 (a village's short name: 刘山村委会 → 刘山村)."""
+    return f"嘉祥县{division.short_name}人民调解委员会"
 
 
 class CaseMediator(models.Model):

@@ -151,7 +151,7 @@ def _quote(name):
 
 def _print(request, dispute, doc, item, *, form=None, status=200):
     ctx = mediation_docx.context(doc, dispute, item)
-    query = f"?item={item.pk}" if item is not dispute else ""
+    query = f"?item={item.pk}" if doc in mediation_docx.ITEM_MODEL else ""
     return render(request, "cases/mediation/print.html", {
         "case": dispute, "doc": doc, "d": ctx, "form": form or f.RevealForm(),
         "docx_url": reverse("cases:mediation_doc", args=[dispute.number, doc]) + query,

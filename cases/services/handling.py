@@ -144,11 +144,11 @@ def record_visit(*, actor, dispute, visited_on: datetime.date, agreement_kept, s
         dispute=case, visited_on=visited_on, agreement_kept=agreement_kept, satisfaction=satisfaction,
         relapse_signs=relapse_signs, note=note.strip(), visitor=actor,
     )
-    attach_visit(case, actor, visit, performance=performance)
+    performed = attach_visit(case, visit, performance=performance)
     kept = {True: "协议已履行", False: "协议未履行", None: "无书面协议"}[agreement_kept]
     record_change(case, actor, EventKind.VISITED, field="visit", new=satisfaction, meeting=meeting,
                   note=f"{visited_on:%Y-%m-%d}；{kept}；{'有反复苗头' if relapse_signs else '无反复苗头'}"
-                       f"{'；' + note.strip() if note.strip() else ''}")
+                       f"{performed}{'；' + note.strip() if note.strip() else ''}")
     return visit
 
 

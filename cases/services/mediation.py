@@ -320,21 +320,25 @@ def live_follow_ups(case):
     return case.follow_ups.filter(resolution_at=case.resolved_at)
 
 
-def attach_visit(case, actor, visit: Visit, *, performance: str = "") -> int:
-    """Called by handling.record_visit in its transaction: the visit fulfils every open 回访 due by its date, or, if
-    none is due yet, the next one (an early visit). With `performance`, the agreement's performance follows."""
+def attach_visit(case, visit: Visit, *, performance: str = "") -> str:
+    """Called by handling.record_visit in its transaction, before its one `record_change`: the visit fulfils every
+    open 回访 due by its date, or, if none is due yet, the next one (an early visit). With `performance`, the
+    agreement's performance follows. Returns what to add to the visit's timeline note."""
     open_ = live_follow_ups(case).filter(visit__isnull=True)
     due = list(open_.filter(due_on__lte=visit.visited_on).values_list("pk", flat=True))
     if not due:
         due = list(open_.order_by("due_on").values_list("pk", flat=True)[:1])
     FollowUp.objects.filter(pk__in=due).update(visit=visit)
-    if performance:
-        agreement = current_agreement(case)
-        if agreement is None:
-            raise Refused("本案没有调解协议，无需填写协议履行情况。", field="performance")
-        _set_performance(case, actor, agreement, performance, visit.visited_on,
-                         note=f"回访（{visit.visited_on:%Y-%m-%d}）：{Performance(performance).label}")
-    return len(due)
+    if not performance:
+        return ""
+    if performance not in Performance.values:
+        raise Refused("请选择履行情况。", field="performance")
+    agreement = current_agreement(case)
+    if agreement is None:
+        raise Refused("本案没有调解协议，无需填写协议履行情况。", field="performance")
+    agreement.performance, agreement.performance_on = performance, visit.visited_on
+    agreement.save(update_fields=["performance", "performance_on"])
+    return f"；调解协议{Performance(performance).label}"
 
 
 def needs_decision(case, agreement, visits) -> str:

@@ -14,7 +14,11 @@ from cases.rules.deadlines import confirmation_deadline, confirmation_reminder_o
 from cases.services import mediation as svc
 from cases.services.supervision import sweep
 from notify.models import Notification
-from tests.cases.test_mediation import case_a, elder, lead, mediator_user, written  # noqa: F401 (fixtures)
+from tests.cases import test_mediation as shared
+from tests.cases.test_mediation import written
+
+# The shared fixtures (a village A case in progress, its lead mediator with an account, a 五老 without one).
+case_a, elder, lead, mediator_user = shared.case_a, shared.elder, shared.lead, shared.mediator_user
 
 START = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))  # a Monday
 

@@ -11,15 +11,10 @@ from django.utils import timezone
 from cases import mediation_docx, services
 from cases.models import DocumentTemplate, PiiReveal
 from cases.services import mediation as svc
-from tests.cases.test_mediation import (  # noqa: F401 (fixtures)
-    ID_APPLICANT,
-    PHONE_APPLICANT,
-    case_a,
-    elder,
-    lead,
-    mediator_user,
-    written,
-)
+from tests.cases import test_mediation as shared
+from tests.cases.test_mediation import ID_APPLICANT, PHONE_APPLICANT, written
+
+case_a, elder, lead, mediator_user = shared.case_a, shared.elder, shared.lead, shared.mediator_user
 
 TERMS = "李四于12月底前拆除越界围墙。"
 

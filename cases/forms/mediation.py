@@ -22,6 +22,12 @@ from ..services.mediation import current_agreement, eligible_mediators
 from .actions import DATE_WIDGET, choice_field, date_field, text_field
 
 
+def radio_field(label, choices, **kwargs):
+    """A short choice as radio buttons (no "请选择" row: nothing checked means not chosen)."""
+    return forms.ChoiceField(label=label, choices=choices, widget=forms.RadioSelect, error_messages={
+        "required": f"请选择{label}。", "invalid_choice": f"所选{label}无效，请重新选择。"}, **kwargs)
+
+
 class MediatorChoice(forms.ModelChoiceField):
     def label_from_instance(self, m):
         return f"{m.person.name}（{m.get_kind_display()}·{m.committee_name}）"
@@ -94,7 +100,7 @@ class SessionRecordForm(StepForm):
     held_on = date_field("调解日期")
     place = forms.CharField(label="调解地点", max_length=100, error_messages={
         "required": "请填写调解地点。", "max_length": "调解地点最多100字。"})
-    form = choice_field("调解形式", SessionForm.choices, widget=forms.RadioSelect)
+    form = radio_field("调解形式", SessionForm.choices)
     mediators = MediatorMultiple(queryset=Mediator.objects.none(), label="调解员", widget=forms.CheckboxSelectMultiple,
                                  error_messages={"required": "请选择主持本次调解的调解员。",
                                                  "invalid_choice": "所选调解员无效。"})
@@ -122,7 +128,7 @@ def _amount_field(label):
 class AgreementRecordForm(StepForm):
     intro = ("书面协议载明当事人、纠纷主要事实和争议事项、协议内容、履行方式和期限，自各方签名盖章之日起生效（第二十九条）；"
              "口头协议记录协议内容，自达成之日起生效（第三十条）。")
-    form = choice_field("协议形式", AgreementForm.choices, widget=forms.RadioSelect)
+    form = radio_field("协议形式", AgreementForm.choices)
     partial = forms.BooleanField(label="部分达成", required=False,
                                  help_text="只就部分争议事项达成协议的勾选，并写明未达成的事项和告知的解决途径。")
     facts = text_field("纠纷主要事实、争议事项及各方责任", required=False, rows=4, help_text="书面协议必填。")
@@ -162,7 +168,7 @@ class _AgreementStep(StepForm):
 
 class PerformanceForm(_AgreementStep):
     intro = "记录调解协议的履行情况（人民调解法第三十一条：人民调解委员会应当对调解协议的履行情况进行监督）。"
-    performance = choice_field("履行情况", Performance.choices, widget=forms.RadioSelect)
+    performance = radio_field("履行情况", Performance.choices)
     on_date = date_field("日期")
 
     def __init__(self, *args, **kwargs):

@@ -9,7 +9,19 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
 
-from .models import CalendarDay, DeadlineRule, EscalationAction, EscalationRule, Risk, SubCategory, Tier
+from .mediation_docx import check_template
+from .models import (
+    CalendarDay,
+    DeadlineRule,
+    DocumentTemplate,
+    EscalationAction,
+    EscalationRule,
+    FollowUpDay,
+    Mediator,
+    Risk,
+    SubCategory,
+    Tier,
+)
 from .rules.deadlines import calendar_gaps, gap_message
 from .rules.escalation import describe_conditions
 
@@ -103,3 +115,78 @@ class EscalationRuleAdmin(admin.ModelAdmin):
     @admin.display(description="条件")
     def conditions(self, rule):
         return describe_conditions(rule)
+
+
+# --- 人民调解卷宗: the register of mediators, the 回访 schedule, the document templates (issue 12) ------------------
+
+
+@admin.register(Mediator)
+class MediatorAdmin(admin.ModelAdmin):
+    """人民调解员名册: a person of the people directory (人员库) on one committee — a village's or town's 调委会, or a
+    specialised committee (a unit of kind 专业调解委员会)."""
+
+    list_display = ("person", "kind", "committee", "active")
+    list_filter = ("kind", "active", "committee_unit")
+    search_fields = ("person__name", "committee_division__name", "committee_unit__name")
+    raw_id_fields = ("person", "committee_division")
+    list_select_related = ("person", "committee_division", "committee_unit")
+
+    @admin.display(description="调委会")
+    def committee(self, obj):
+        return obj.committee_name
+
+
+class MediatorForm(forms.ModelForm):
+    class Meta:
+        model = Mediator
+        fields = ("person", "committee_division", "committee_unit", "kind", "active")
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("committee_division")) == bool(data.get("committee_unit")):
+            raise forms.ValidationError("请在“所属调委会（村/镇街）”和“所属专业调委会”中选择且只选择一个。")
+        division = data.get("committee_division")
+        if division is not None and division.level not in ("village", "township"):
+            self.add_error("committee_division", "村（居）或镇街人民调解委员会请选择村/社区或镇街。")
+        return data
+
+
+MediatorAdmin.form = MediatorForm
+
+
+@admin.register(FollowUpDay)
+class FollowUpDayAdmin(admin.ModelAdmin):
+    list_display = ("days", "active")
+    list_filter = ("active",)
+
+
+class DocumentTemplateForm(forms.ModelForm):
+    upload = forms.FileField(label="模板文件（.docx）", help_text="使用与系统内置模板相同的 {{ 占位符 }}，见 docs/mediation.md。")
+
+    class Meta:
+        model = DocumentTemplate
+        fields = ("kind", "note", "active")
+
+    def clean(self):
+        data = super().clean()
+        upload, kind = data.get("upload"), data.get("kind")
+        if upload and kind:
+            content = upload.read()
+            try:
+                check_template(kind, content)
+            except Exception as exc:  # noqa: BLE001 - any failure to render is the same answer to the administrator
+                raise forms.ValidationError(f"该文件不能作为模板使用（{type(exc).__name__}），请检查是否为 .docx 及占位符是否正确。") from None
+            self.instance.content = content
+        return data
+
+
+@admin.register(DocumentTemplate)
+class DocumentTemplateAdmin(admin.ModelAdmin):
+    form = DocumentTemplateForm
+    list_display = ("kind", "note", "active", "uploaded_by", "uploaded_at")
+    list_filter = ("kind", "active")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.uploaded_by = request.user
+        super().save_model(request, obj, form, change)

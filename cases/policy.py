@@ -262,6 +262,43 @@ def receives_warning(user, warning) -> bool:
     return m.role in warning_recipient_roles(warning)
 
 
+# --- the mediation file (人民调解卷宗, cases.services.mediation) ------------------------------------------------------
+
+# Which statuses each mediation record may be written in: mediators and sessions while the case is being mediated,
+# the agreement until the case is resolved with it, performance and 司法确认 after the resolution (also after 结案).
+MEDIATION_STEPS = {
+    "mediators": frozenset({Status.LOGGED, Status.IN_PROGRESS, Status.RESOLVED}),
+    "change": frozenset({Status.LOGGED, Status.IN_PROGRESS}),
+    "session": frozenset({Status.IN_PROGRESS}),
+    "agreement": frozenset({Status.IN_PROGRESS, Status.RESOLVED}),
+    "performance": frozenset({Status.RESOLVED, Status.CLOSED}),
+    "confirmation": frozenset({Status.RESOLVED, Status.CLOSED}),
+}
+
+
+def mediates(user, dispute) -> bool:
+    """Who keeps a case's mediation file: whoever holds the case (the village, town or county holding it, or the
+    unit — a specialised 调委会 — it was transferred to). Others who see the case read the file."""
+    return bool(transitions.position_of(user, dispute) & transitions.HOLDERS)
+
+
+def can_mediate(user, dispute, step: str) -> bool:
+    """Write `step` (a key of MEDIATION_STEPS) of the case's mediation file now."""
+    return dispute.status in MEDIATION_STEPS[step] and mediates(user, dispute)
+
+
+def mediation_refusal(dispute, step: str) -> str:
+    if dispute.status not in MEDIATION_STEPS[step]:
+        return f"案件当前状态为“{dispute.get_status_display()}”，不能记录此项调解材料。"
+    return "只有当前承办该案件的村、镇街、县协调中心或承办单位可以记录调解材料。"
+
+
+def mediation_steps_for(user, dispute) -> dict[str, bool]:
+    """The mediation page's buttons: {step: allowed}, one position lookup."""
+    allowed = mediates(user, dispute)
+    return {step: allowed and dispute.status in statuses for step, statuses in MEDIATION_STEPS.items()}
+
+
 # --- supervision ---------------------------------------------------------------------------------------------------
 
 

@@ -235,3 +235,32 @@ def get_supervision_for_user(user, pk, *, write=False) -> Supervision:
     if write and not policy.can_close_supervision(user, supervision):
         raise PermissionDenied(f"该督办由{supervision.division.name}纪委负责，您不能办结。")
     return supervision
+
+
+# --- 人民调解卷宗 ------------------------------------------------------------------------------------------------
+
+
+def mediation_records(dispute: Dispute) -> dict:
+    """The mediation page's records in a fixed number of queries, however many sessions and visits. The caller has
+    loaded `dispute` through `get_case_for_user`."""
+    from .models import CaseMediator, MediationSession, MediatorChange
+
+    sessions = list(MediationSession.objects.filter(dispute=dispute).select_related("actor")
+                    .prefetch_related(Prefetch("mediators", queryset=_mediators())).order_by("held_on", "id"))
+    return {
+        "mediators": list(CaseMediator.objects.filter(dispute=dispute).select_related(
+            "mediator__person", "mediator__committee_division", "mediator__committee_unit").order_by(
+            "-active", "-is_lead", "added_at", "id")),
+        "changes": list(MediatorChange.objects.filter(dispute=dispute).select_related(
+            "party", "mediator__person", "replacement__person").order_by("created_at", "id")),
+        "sessions": sessions,
+        "agreements": list(dispute.agreements.select_related("scan", "created_by").order_by("created_at", "id")),
+        "follow_ups": list(dispute.follow_ups.select_related("visit").order_by("resolution_at", "due_on", "id")),
+        "visits": list(dispute.visits.select_related("visitor").order_by("visited_on", "id")),
+    }
+
+
+def _mediators():
+    from .models import Mediator
+
+    return Mediator.objects.select_related("person")

@@ -15,6 +15,7 @@ from .views import (
     disputes,
     export,
     imports,
+    mediation,
     pii,
     public,
     receipt,
@@ -48,6 +49,10 @@ urlpatterns = [
     path("<case:number>/attachments/<int:pk>/", attachments.attachment_file, name="attachment_file"),
     path("<case:number>/receipt/", receipt.receipt, name="receipt"),
     path("<case:number>/receipt/code/", receipt.receipt_code, name="receipt_code"),
+    path("<case:number>/mediation/", mediation.mediation_file, name="mediation"),
+    path("<case:number>/mediation/<str:step>/", mediation.mediation_step, name="mediation_step"),
+    path("<case:number>/mediation/docs/<str:doc>.docx", mediation.mediation_doc, name="mediation_doc"),
+    path("<case:number>/mediation/docs/<str:doc>/", mediation.mediation_print, name="mediation_print"),
 ]
 
 warning_patterns = ([

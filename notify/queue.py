@@ -7,6 +7,7 @@ queue item has exactly one open notification per recipient, and finishing the wo
 `SOURCES` for a new kind of work.
 """
 
+import datetime
 import functools
 from dataclasses import dataclass
 
@@ -18,17 +19,23 @@ from django.utils import timezone
 from cases import policy
 from cases.models import (
     OPEN_STATUSES,
+    Agreement,
+    AgreementForm,
     Assignment,
+    CaseMediator,
     Duty,
+    FollowUp,
     Referral,
     ReferralKind,
     ReferralStatus,
+    Status,
     Supervision,
     SupervisionAction,
     SupervisionActionKind,
     SupervisionStatus,
     Tier,
 )
+from cases.rules.deadlines import CONFIRMATION_REMIND_DAYS, confirmation_deadline
 from core.clocks import SOON_DAYS, days_left
 from org.jurisdiction import COUNTY_CODE
 from org.models import TOWN_ROLES, VILLAGE_ROLES, Membership, Role
@@ -246,7 +253,47 @@ def warnings(f):
                        f"前批示/回复：{f.case.title}", f.members(w.recipient_division_id, roles))
 
 
-SOURCES = [referrals, transfers, supervisions, supervision_work, assignments_due, duties_due, extensions, warnings]
+def mediator_or_holders(f) -> frozenset:
+    """Who does the mediation file's follow-up work: the lead mediator's account, else the case holders."""
+    lead = (CaseMediator.objects.filter(dispute=f.case, active=True, is_lead=True)
+            .values_list("mediator__person__user_id", flat=True).first())
+    return frozenset({lead}) if lead else f.holders()
+
+
+def follow_ups(f):
+    """回访 of the standing resolution that are due (化解后第7、30、90天, FollowUpDay) and not yet visited."""
+    case = f.case
+    if case.status not in (Status.RESOLVED, Status.CLOSED) or case.resolved_at is None:
+        return
+    due = list(FollowUp.objects.filter(dispute=case, resolution_at=case.resolved_at, visit__isnull=True,
+                                       due_on__lte=timezone.localdate()).order_by("due_on"))
+    if not due:
+        return
+    people = mediator_or_holders(f)
+    for fu in due:
+        yield Item(NotificationKind.ASSIGNMENT_DUE, f"follow_up:{fu.pk}",
+                   f"回访到期：{case.number} 化解后第{fu.days}天回访（应于{fu.due_on:%m月%d日}）：{case.title}", people)
+
+
+def confirmations(f):
+    """A written agreement whose 司法确认 period reached day 20 with nothing recorded, until the period ends."""
+    case = f.case
+    if case.status not in (Status.RESOLVED, Status.CLOSED):
+        return
+    today = timezone.localdate()
+    waiting = Agreement.objects.filter(dispute=case, form=AgreementForm.WRITTEN, confirmation_applied_on__isnull=True,
+                                       effective_on__lte=today - datetime.timedelta(days=CONFIRMATION_REMIND_DAYS))
+    for a in waiting:
+        ends = confirmation_deadline(a.effective_on)
+        if timezone.now() > ends:
+            continue
+        yield Item(NotificationKind.ASSIGNMENT_DUE, f"confirmation:{a.pk}",
+                   f"司法确认提醒：{case.number} 调解协议如需司法确认，须在{timezone.localtime(ends):%m月%d日}前由双方"
+                   f"共同向人民法院申请：{case.title}", mediator_or_holders(f))
+
+
+SOURCES = [referrals, transfers, supervisions, supervision_work, assignments_due, duties_due, extensions, warnings,
+           follow_ups, confirmations]
 
 
 # --- keeping the notifications in step -----------------------------------------------------------------------------

@@ -149,6 +149,8 @@ class Dashboard:
     compliance: list = field(default_factory=list)
     compliance_tiers: list = field(default_factory=list)
     citizen: dict = field(default_factory=dict)  # 群众评价 of the cohort (figures.citizen_ratings)
+    mediation: dict = field(default_factory=dict)  # 人民调解 (figures.mediation_summary)
+    mediators: list = field(default_factory=list)  # 调解员工作量 (figures.mediator_workload), the ten busiest
 
     # --- links ---------------------------------------------------------------------------------------------------
 
@@ -280,6 +282,9 @@ def build(user, period: Period, division_code: str | None = None, *, now=None) -
          "url": dash.link("overdue", leader=row["lead_leader_id"])}
         for row in figures.overdue_by_leader(cases, period, now)
     ]
+
+    dash.mediation = figures.mediation_summary(cases, period)
+    dash.mediators = figures.mediator_workload(cases, period)[:10]
 
     weeks = period.weeks()
     held, expected = weekly_meeting_counts(scope, weeks[0], weeks[-1] + datetime.timedelta(days=6))

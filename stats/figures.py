@@ -13,17 +13,27 @@ Two kinds of figure, never mixed:
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cases.models import (
     OPEN_STATUSES,
     SATISFIED_VALUES,
+    Agreement,
+    AgreementForm,
     Assignment,
     CitizenRating,
+    ConfirmationResult,
     EarlyWarning,
+    MediationSession,
+    Mediator,
+    MediatorKind,
     Outcome,
+    Performance,
+    Satisfaction,
     Status,
+    Visit,
     WarningLevel,
     WarningTrigger,
 )
@@ -274,3 +284,98 @@ def citizen_ratings(cases: QuerySet, *periods) -> list[dict]:
 def citizen_satisfaction_rate(satisfied: int, rated: int) -> Decimal | None:
     """群众评价满意率 = (满意 + 基本满意) ÷ 评价数, one decimal, None ("—") when no cohort case was rated."""
     return rate(satisfied, rated)
+# --- 人民调解 (issue 12 #8): figures of the mediation file, over cohort(P). docs/statistics.md defines each -------
+
+
+def mediation_sessions():
+    """调解次数 = the mediation sessions recorded on cohort cases (aggregate over MediationSession)."""
+    return Count("pk")
+
+
+def mediated_successes():
+    """调解成功数 = cohort cases with at least one session, now 已化解/已结案 with outcome 调解成功 (a relapse is never
+    a second success: one row per case). Aggregate over the cohort annotated with `sessions`."""
+    return Count("pk", filter=Q(sessions__gt=0, status__in=DONE, outcome=Outcome.SUCCESS))
+
+
+def current_agreements(cases: QuerySet, period) -> QuerySet:
+    """The agreement of each cohort case: its latest (a reopened case's new agreement replaces the broken one)."""
+    latest = Agreement.objects.filter(dispute=OuterRef("dispute")).order_by("-created_at", "-id").values("pk")[:1]
+    return Agreement.objects.filter(dispute__in=cohort(cases, period).values("pk")).filter(pk=Subquery(latest))
+
+
+def agreement_amount():
+    """协议金额 = the sum of 协议金额 (amount_agreed) of the current agreements, in yuan (0 when none)."""
+    return Coalesce(Sum("amount_agreed"), Decimal("0"))
+
+
+def written_agreements():
+    """书面协议 = current agreements of form 书面."""
+    return Count("pk", filter=Q(form=AgreementForm.WRITTEN))
+
+
+def oral_agreements():
+    """口头协议 = current agreements of form 口头."""
+    return Count("pk", filter=Q(form=AgreementForm.ORAL))
+
+
+def confirmation_applications():
+    """司法确认申请数 = current agreements whose parties applied to the court (art 33)."""
+    return Count("pk", filter=Q(confirmation_applied_on__isnull=False))
+
+
+def confirmations():
+    """司法确认数 = current agreements the court confirmed valid (确认有效)."""
+    return Count("pk", filter=Q(confirmation_result=ConfirmationResult.VALID))
+
+
+def performed():
+    """已履行 = current agreements performed in full (the numerator of 履行率)."""
+    return Count("pk", filter=Q(performance=Performance.PERFORMED))
+
+
+def performance_known():
+    """履行情况已明确 = current agreements 已履行, 部分履行 or 未履行 (未到期 are left out of 履行率)."""
+    return Count("pk", filter=~Q(performance=Performance.NOT_DUE))
+
+
+def satisfied_visits():
+    """满意或基本满意的回访 (the numerator of 回访满意率), over the visits of cohort cases."""
+    return Count("pk", filter=Q(satisfaction__in=(Satisfaction.SATISFIED, Satisfaction.BASIC)))
+
+
+def mediation_summary(cases: QuerySet, period) -> dict:
+    """调解次数, 调解成功数, 协议金额, 书面/口头协议, 司法确认申请/确认数, 履行率 (已履行 ÷ 履行情况已明确),
+    回访满意率 ((满意 + 基本满意) ÷ 回访次数). Three aggregate queries, however many cases."""
+    ids = cohort(cases, period).values("pk")
+    row = cohort(cases, period).annotate(
+        sessions=Count("mediation_sessions")).aggregate(mediated_successes=mediated_successes())
+    row["sessions"] = MediationSession.objects.filter(dispute__in=ids).aggregate(n=mediation_sessions())["n"]
+    row.update(current_agreements(cases, period).aggregate(
+        amount=agreement_amount(), written=written_agreements(), oral=oral_agreements(),
+        applications=confirmation_applications(), confirmed=confirmations(), performed=performed(),
+        performance_known=performance_known()))
+    visits = Visit.objects.filter(dispute__in=ids).aggregate(visits=Count("pk"), satisfied=satisfied_visits())
+    row.update(visits)
+    row["performance_rate"] = rate(row["performed"], row["performance_known"])
+    row["satisfaction_rate"] = rate(row["satisfied"], row["visits"])
+    return row
+
+
+def mediator_workload(cases: QuerySet, period) -> list[dict]:
+    """Per mediator: cohort cases they lead now (案件数), sessions they took part in (调解次数), and how many of the
+    cases they lead were 调解成功 (成功数); busiest first. One query."""
+    ids = cohort(cases, period).values("pk")
+    rows = (Mediator.objects.filter(Q(cases__dispute__in=ids, cases__active=True, cases__is_lead=True)
+                                    | Q(sessions__dispute__in=ids))
+            .annotate(
+                led=Count("cases__dispute", filter=Q(cases__dispute__in=ids, cases__active=True, cases__is_lead=True),
+                          distinct=True),
+                took_part=Count("sessions", filter=Q(sessions__dispute__in=ids), distinct=True),
+                succeeded=Count("cases__dispute", filter=Q(
+                    cases__dispute__in=ids, cases__active=True, cases__is_lead=True,
+                    cases__dispute__status__in=DONE, cases__dispute__outcome=Outcome.SUCCESS), distinct=True))
+            .values("pk", "person__name", "kind", "led", "took_part", "succeeded")
+            .order_by("-led", "-took_part", "person__name"))
+    return [{"name": r["person__name"], "kind": MediatorKind(r["kind"]).label, "cases": r["led"],
+             "sessions": r["took_part"], "successes": r["succeeded"]} for r in rows]

@@ -20,6 +20,7 @@ from ..models import (
     DeadlinePurpose,
     DutyKind,
     Outcome,
+    Performance,
     Satisfaction,
     TransferMode,
     WarningLevel,
@@ -308,10 +309,14 @@ class VisitForm(ActionForm):
     relapse_signs = forms.BooleanField(label="发现反复苗头", required=False,
                                        help_text="当事人仍有争执、情绪激动或协议未履行等情况时勾选。")
     note = text_field("回访情况", required=False, rows=3)
+    performance = choice_field("调解协议履行情况", Performance.choices, required=False,
+                               help_text="本案有调解协议的，记录回访时了解到的履行情况（同步到调解卷宗）。")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.initial.setdefault("visited_on", timezone.localdate())
+        if not self.dispute.agreements.exists():
+            del self.fields["performance"]
 
     def clean_visited_on(self):
         return not_after_today(self.cleaned_data.get("visited_on"), "回访日期")

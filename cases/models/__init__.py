@@ -44,6 +44,23 @@ from .choices import (
 from .citizen import SATISFIED_VALUES, CitizenCode, CitizenRating
 from .dispute import CaseEvent, CaseNumberSequence, Dispute, Party, SubCategory
 from .evidence import Attachment, PiiLookup, PiiLookupKind, PiiReveal
+from .mediation import (
+    Agreement,
+    AgreementForm,
+    CaseMediator,
+    ConfirmationResult,
+    DocumentKind,
+    DocumentTemplate,
+    FollowUp,
+    FollowUpDay,
+    MediationSession,
+    Mediator,
+    MediatorChange,
+    MediatorKind,
+    Performance,
+    SessionForm,
+    committee_name,
+)
 from .records import (
     Assignment,
     ClockMark,
@@ -75,4 +92,6 @@ __all__ = [
     "GOVERNANCE_FIELDS", "GovernanceTag", "MethodTag", "TypicalCase", "methods_value",
     "SupervisionAction", "SupervisionActionKind", "SupervisionNoticeSequence",
     "CitizenCode", "CitizenRating", "SATISFIED_VALUES",
+    "Agreement", "AgreementForm", "CaseMediator", "ConfirmationResult", "DocumentKind", "DocumentTemplate", "FollowUp", "FollowUpDay",
+    "MediationSession", "Mediator", "MediatorChange", "MediatorKind", "Performance", "SessionForm", "committee_name",
 ]

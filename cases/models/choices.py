@@ -143,6 +143,15 @@ class EventKind(models.TextChoices):
     SUPERVISION_INTERVIEW = "supervision_interview", "纪委约谈"
     SUPERVISION_CIRCULAR = "supervision_circular", "纪委通报"
     SUPERVISION_ACCOUNTABLE = "supervision_accountable", "纪委问责"
+    # 人民调解卷宗 (cases.services.mediation, issue 12)
+    MEDIATORS_NAMED = "mediators_named", "确定调解员"
+    MEDIATOR_CHANGED = "mediator_changed", "当事人申请更换调解员"
+    MEDIATION_SESSION = "mediation_session", "调解"
+    AGREEMENT_RECORDED = "agreement_recorded", "记录调解协议"
+    PERFORMANCE_UPDATED = "performance_updated", "协议履行情况"
+    CONFIRMATION_RECORDED = "confirmation_recorded", "司法确认"
+    CONFIRMATION_DUE = "confirmation_due", "司法确认申请期限提醒"
+    FOLLOW_UP_DUE = "follow_up_due", "回访到期提醒"
 
 
 class DutyKind(models.TextChoices):

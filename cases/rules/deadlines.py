@@ -256,3 +256,23 @@ def due_soon_q(now=None, *, days: int = DUE_SOON_DAYS) -> Q:
     now = now or timezone.now()
     until = end_of_day(timezone.localtime(now).date() + datetime.timedelta(days=days))
     return Q(status__in=OPEN_STATUSES, deadline__gte=now, deadline__lte=until)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 司法确认 (人民调解法 第三十三条): the parties may jointly apply to the court within 30 days of the agreement taking
+# effect. Counted like every period here (民法典 第二百零一条、第二百零三条: the effective day does not count; a
+# last day that is a rest day moves to the next working day). The mediator is reminded on day 20.
+# ---------------------------------------------------------------------------------------------------------------
+
+CONFIRMATION_DAYS = 30
+CONFIRMATION_REMIND_DAYS = 20
+
+
+def confirmation_deadline(effective_on: datetime.date) -> datetime.datetime:
+    """The end of the last day on which the parties may apply for 司法确认."""
+    return end_of_day(due_date(effective_on, CONFIRMATION_DAYS, DayMode.CALENDAR))
+
+
+def confirmation_reminder_on(effective_on: datetime.date) -> datetime.date:
+    """The day the lead mediator's 待办 gets the reminder, if nothing has been recorded by then."""
+    return effective_on + datetime.timedelta(days=CONFIRMATION_REMIND_DAYS)

@@ -62,7 +62,8 @@ TRANSITIONS = {
                                 frozenset({HOLDER_TOWN, HOLDER_COUNTY}), None),
     # A unit does not resolve on its own: it files 办理反馈 and the transferring tier's 审核 resolves the case.
     "resolve": Transition("化解", frozenset({Status.IN_PROGRESS}), HOLDERS - {HOLDER_UNIT}, Status.RESOLVED),
-    "visit": Transition("回访", frozenset({Status.RESOLVED}), HOLDERS, None),
+    # 回访 fall due 7, 30 and 90 days after a resolution (cases.services.mediation), so also after 结案.
+    "visit": Transition("回访", frozenset({Status.RESOLVED, Status.CLOSED}), HOLDERS, None),
     "close": Transition("结案", frozenset({Status.RESOLVED}), HOLDERS - {HOLDER_UNIT}, Status.CLOSED),
     "reject": Transition("不予受理", frozenset({Status.LOGGED}), frozenset({HOLDER_VILLAGE, HOLDER_TOWN}),
                          Status.REJECTED),

@@ -7,6 +7,14 @@ from .disputes import CaseConflict, create_dispute, record_edit_conflict, update
 from .extensions import decide_extension, request_extension
 from .handling import close_case, fix_assignment, record_duty, record_visit, reject, reopen, resolve, start_handling
 from .imports import import_cases
+from .mediation import (
+    name_mediators,
+    record_agreement,
+    record_confirmation,
+    record_performance,
+    record_session,
+    request_mediator_change,
+)
 from .pii import RevealLimitExceeded, reveal_party_pii
 from .record import record_change
 from .referrals import (
@@ -44,4 +52,6 @@ __all__ = [
     "mark_typical", "withdraw_typical",
     "import_cases",
     "remind_supervision", "issue_supervision_notice", "record_supervision_reply", "record_supervision_measure",
+    "name_mediators", "request_mediator_change", "record_session", "record_agreement", "record_performance",
+    "record_confirmation",
 ]

@@ -33,6 +33,7 @@ from ..models import (
 from ..policy import assignee_user_ids
 from ..rules.deadlines import deadline_for, purpose_for
 from ._common import check, lock_case, move, required, set_resolution
+from .mediation import attach_visit, schedule_follow_ups
 from .record import record_change
 
 
@@ -144,6 +145,7 @@ def resolve(*, actor, dispute, outcome: str, note: str = "", meeting=None) -> Di
         raise Refused("镇街案件化解前，责任人须至少有一条“包反馈”记录。")
     old = move(case, "resolve")
     resolution = set_resolution(case, outcome, note.strip(), timezone.now())
+    schedule_follow_ups(case, case.resolved_at)
     case.supervisions.filter(status=SupervisionStatus.OPEN).update(
         status=SupervisionStatus.DONE, closed_at=timezone.now())
     record_change(case, actor, EventKind.RESOLVED, field="status", old=old, new=case.status, meeting=meeting,
@@ -154,7 +156,9 @@ def resolve(*, actor, dispute, outcome: str, note: str = "", meeting=None) -> Di
 
 @transaction.atomic
 def record_visit(*, actor, dispute, visited_on: datetime.date, agreement_kept, satisfaction: str,
-                 relapse_signs: bool, note: str = "", meeting=None) -> Visit:
+                 relapse_signs: bool, note: str = "", meeting=None, performance: str = "") -> Visit:
+    """回访: fulfils the due follow-ups of the resolution (services.mediation.attach_visit); `performance` also
+    records the agreement's performance as found."""
     case = lock_case(actor, dispute)
     check("visit", actor, case)
     if visited_on > timezone.localdate():
@@ -163,10 +167,11 @@ def record_visit(*, actor, dispute, visited_on: datetime.date, agreement_kept, s
         dispute=case, visited_on=visited_on, agreement_kept=agreement_kept, satisfaction=satisfaction,
         relapse_signs=relapse_signs, note=note.strip(), visitor=actor,
     )
+    performed = attach_visit(case, visit, performance=performance)
     kept = {True: "协议已履行", False: "协议未履行", None: "无书面协议"}[agreement_kept]
     record_change(case, actor, EventKind.VISITED, field="visit", new=satisfaction, meeting=meeting,
                   note=f"{visited_on:%Y-%m-%d}；{kept}；{'有反复苗头' if relapse_signs else '无反复苗头'}"
-                       f"{'；' + note.strip() if note.strip() else ''}")
+                       f"{performed}{'；' + note.strip() if note.strip() else ''}")
     return visit
 
 

@@ -25,6 +25,7 @@ from ..models import (
 from ..rules.deadlines import deadline_for, purpose_for
 from ..rules.transitions import HOLDER_COUNTY, HOLDER_TOWN
 from ._common import check, check_state, lock_case, move, required, set_resolution
+from .mediation import schedule_follow_ups
 from .record import record_change
 
 
@@ -247,6 +248,7 @@ def review_feedback(*, actor, dispute, accept: bool, note: str = "", meeting=Non
     transfer.save(update_fields=["reviewed_at", "review_note", "ended_at"])
     old = move(case, "resolve")
     resolution = set_resolution(case, transfer.feedback_outcome, transfer.feedback, now)
+    schedule_follow_ups(case, case.resolved_at)
     case.supervisions.filter(status=SupervisionStatus.OPEN).update(status=SupervisionStatus.DONE, closed_at=now)
     open_transfers(case).update(ended_at=now)
     record_change(case, actor, EventKind.FEEDBACK_ACCEPTED, field="status", old=old, new=case.status,

@@ -46,6 +46,7 @@ from ..models import (
     WarningStatus,
 )
 from ..rules import deadlines
+from . import mediation
 from ._common import check, move
 from .record import record_change
 
@@ -208,11 +209,12 @@ class SweepReport:
     supervisions_opened: list[str] = field(default_factory=list)
     escalated: list[str] = field(default_factory=list)
     warnings_overdue: list[str] = field(default_factory=list)
+    mediation_reminders: list[str] = field(default_factory=list)  # 回访到期, 司法确认 (services.mediation.remind)
 
     @property
     def total(self):
         return (len(self.due_soon) + len(self.overdue) + len(self.supervisions_opened) + len(self.escalated)
-                + len(self.warnings_overdue))
+                + len(self.warnings_overdue) + len(self.mediation_reminders))
 
 
 def _unmarked(kind):
@@ -258,6 +260,7 @@ def sweep(*, now: datetime.datetime | None = None) -> SweepReport:
     for warning in unanswered.filter(unmarked).select_related("dispute").only("id", "dispute__number"):
         if mark_warning_overdue(warning_id=warning.pk, actor=actor, now=now):
             report.warnings_overdue.append(warning.dispute.number)
+    report.mediation_reminders = mediation.remind(actor=actor, now=now)
     return report
 
 

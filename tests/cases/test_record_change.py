@@ -113,7 +113,24 @@ def walk(make_case, cast, settings, tmp_path):
     do("close_warning", case, actor=town, dispute=case, warning_id=to_county.pk, note="已化解")
     do("close_warning", case, actor=town, dispute=case, warning_id=warning.pk, note="已和解")
     do("transfer_to_unit", case, actor=town, dispute=case, unit=unit, reason="由司法所专门调解")
+    # 人民调解卷宗 (issue 12): mediators, a change request, a session, the agreement, its performance, 司法确认.
+    from cases.models import Mediator
+    from org.people import person_for
+
+    mediator = Mediator.objects.create(person=person_for(town), committee_division_id=TOWN_X, kind="full_time")
+    other_mediator = Mediator.objects.create(person=person_for(staff), committee_division_id=TOWN_X, kind="part_time")
+    do("name_mediators", case, actor=town, dispute=case, lead=mediator)
+    do("request_mediator_change", case, actor=town, dispute=case, party=party, mediator=mediator, reason="要求回避",
+       requested_on=TODAY(), replacement=other_mediator)
+    do("record_session", case, actor=town, dispute=case, held_on=TODAY(), place="司法所", form="on_site",
+       mediators=[other_mediator], attendees="双方当事人", record="双方同意和解。")
+    agreement = do("record_agreement", case, actor=town, dispute=case, form="written", facts="排水争执",
+                   terms="改排水沟", performance_manner="自行改造", performance_deadline=TODAY(), effective_on=TODAY())
     do("resolve", case, actor=town, dispute=case, outcome="success", note="达成书面协议")
+    do("record_performance", case, actor=town, dispute=case, agreement=agreement, performance="performed",
+       on_date=TODAY())
+    do("record_confirmation", case, actor=town, dispute=case, agreement=agreement, court="嘉祥县人民法院",
+       applied_on=TODAY())
     do("record_visit", case, actor=town, dispute=case, visited_on=TODAY(), agreement_kept=True,
        satisfaction="satisfied", relapse_signs=False)
     do("close_case", case, actor=town, dispute=case)

@@ -33,6 +33,7 @@ class Command(BaseCommand):
             ("开启纪委督办", report.supervisions_opened),
             ("督办逾期、提级到县", report.escalated),
             ("预警回复逾期", report.warnings_overdue),
+            ("回访到期、司法确认提醒", report.mediation_reminders),
         ]
         for label, numbers in lines:
             if numbers:

@@ -7,7 +7,7 @@ under "warnings/" ("warnings") and `supervision_patterns` under "supervision/" (
 
 from django.urls import path
 
-from .views import actions, attachments, casebook, disputes, export, imports, pii, supervision, warnings
+from .views import actions, attachments, casebook, disputes, export, history, imports, pii, supervision, warnings
 
 app_name = "cases"
 urlpatterns = [
@@ -17,6 +17,7 @@ urlpatterns = [
     path("mine/", actions.my_assignments, name="mine"),
     path("inbox/", actions.referral_inbox, name="inbox"),
     path("lookup/", pii.pii_lookup, name="pii_lookup"),
+    path("phone/", history.phone_search, name="phone_search"),
     path("casebook/", casebook.casebook, name="casebook"),
     path("casebook/export.docx", casebook.casebook_export, name="casebook_export"),
     path("import/", imports.import_upload, name="import"),
@@ -31,6 +32,7 @@ urlpatterns = [
     path("<case:number>/typical/withdraw/", casebook.typical_withdraw, name="typical_withdraw"),
     path("<case:number>/do/<str:action>/", actions.case_action, name="act"),
     path("<case:number>/parties/<int:party_id>/reveal/", pii.pii_reveal, name="pii_reveal"),
+    path("<case:number>/parties/<int:party_id>/history/", history.person_history, name="person_history"),
     path("<case:number>/attachments/new/", attachments.attachment_upload, name="attachment_upload"),
     path("<case:number>/attachments/<int:pk>/", attachments.attachment_file, name="attachment_file"),
 ]

@@ -144,7 +144,7 @@ class DisputeFilter(django_filters.FilterSet):
                                        min_value=1, max_value=ID_MAX)
     leader = django_filters.NumberFilter(label="包案领导", method="filter_leader", widget=forms.HiddenInput,
                                          min_value=1, max_value=ID_MAX)
-    phone = django_filters.CharFilter(label="电话", method="filter_phone", widget=forms.HiddenInput, max_length=32)
+    phone = django_filters.CharFilter(label="电话", method="filter_phone", widget=forms.HiddenInput)
     category = django_filters.ChoiceFilter(label="类别", choices=Category.choices, empty_label="全部类别")
     risk = django_filters.ChoiceFilter(
         label="风险", choices=[(",".join(SERIOUS_RISKS), "红橙风险"), *Risk.choices], empty_label="全部风险",
@@ -224,6 +224,12 @@ class DisputeFilter(django_filters.FilterSet):
         party = Party.objects.filter(dispute=OuterRef("pk"), name__contains=value)
         # Never the ID number or phone (module docstring): those are found on the look-up page only.
         return queryset.filter(Q(number__icontains=value) | Q(title__contains=value) | Exists(party))
+
+    def filter_queryset(self, queryset):
+        qs = super().filter_queryset(queryset)
+        if self.data.get(PHONE) and PHONE not in self.form.cleaned_data:
+            return qs.none()  # a phone token the form refused (a NUL byte…): nothing, never the unfiltered ledger
+        return qs
 
     def filter_phone(self, queryset, name, value):
         """按电话查找: cases with a party whose keyed phone hash is one of the search's (exact, every spelling and

@@ -101,6 +101,10 @@ def test_a_token_of_another_session_or_an_expired_one_finds_nothing(client, town
         kept["at"] = time.time() - PHONE_SEARCH_TTL - 1
     session.save()
     assert ledger_numbers(client, location) == set()
+    for forged in ("x" * 500, "%00", "<script>"):
+        response = client.get(LEDGER, {"phone": forged})
+        assert response.status_code == 200 and "共 0 条" in response.content.decode()
+    assert client.get(LEDGER, {"phone": "a\x00b"}).status_code == 400  # refused before the view (NUL byte)
 
 
 @pytest.mark.django_db

@@ -71,9 +71,20 @@ def dispute_create(request):
         "form": form, "formset": formset, "show_errors": show_errors, "duplicates": duplicates,
         "confirm_value": ",".join(d["case"].number for d in duplicates),
         "open_duplicates": [d for d in duplicates if d["kind"] != RECURRENCE],
-        "recurrences": [d for d in duplicates if d["kind"] == RECURRENCE],
+        "recurrences": _one_per_case([d for d in duplicates if d["kind"] == RECURRENCE]),
         "errors": error_summary(form, formset, anchor="#dispute-form") if show_errors else [],
     })
+
+
+def _one_per_case(hits: list[dict]) -> list[dict]:
+    """One hint (one reopen button) per case, naming every typed party found on it (两名当事人都在原案中)."""
+    by_case = {}
+    for d in hits:
+        if d["case"].pk in by_case:
+            by_case[d["case"].pk]["name"] += f"、{d['name']}"
+        else:
+            by_case[d["case"].pk] = dict(d)
+    return list(by_case.values())
 
 
 def _unconfirmed_duplicates(request, formset, form) -> list[dict]:

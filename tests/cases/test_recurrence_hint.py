@@ -160,3 +160,15 @@ def test_an_open_case_and_a_recurrence_are_hinted_together(client, secretary_a, 
     assert f"{HINT} {settled.number}" in html
     confirm = f'name="confirm_duplicate" value="{settled.number},{open_case.number}"'
     assert confirm in html or f'name="confirm_duplicate" value="{open_case.number},{settled.number}"' in html
+
+
+@pytest.mark.django_db
+def test_both_parties_on_the_settled_case_give_one_hint_and_one_button(client, secretary_a, make_case):
+    other = "37082919750101002" + id_check_char("37082919750101002")
+    settled = make_case(secretary_a, VILLAGE_A, status=Status.RESOLVED,
+                        parties=[party_row("王德胜", id_number=PERSON), party_row("李四", "respondent", sex="F", id_number=other)])
+    client.force_login(secretary_a)
+    html = client.post(URL, post_data(parties=[party_row("王德胜", id_number=PERSON),
+                                               party_row("李四", "respondent", sex="F", id_number=other)])).content.decode()
+    assert html.count(f"{HINT} {settled.number}") == 1 and html.count('id="reopen-form-') == 1
+    assert "王德胜、李四 是案件" in html

@@ -3,10 +3,17 @@
 The keyword never matches ID numbers or phones: a GET search by a full number was an oracle (a masked ID number has
 ~2,300 candidates; issue 8, defect 1) and put the number in URLs and access logs. Searching by them is the
 separate, logged and rate-limited 按身份证号/电话查找 page (`cases:pii_lookup`, services.pii.lookup_pii).
+
+按电话查找 in the ledger (issue 12 #7) keeps those rules: the phone is POSTed to `cases:phone_search` (role, reason,
+hourly budget, audit: services.pii.lookup_pii), which keeps the search's keyed hashes in the session under a random
+token (`keep_phone_search`); `?phone=<token>` then filters the ledger by `Party.phone_hash`. The URL carries only
+the token, which means nothing outside that session.
 """
 
 import datetime
 import re
+import secrets
+import time
 
 import django_filters
 from django import forms
@@ -53,6 +60,31 @@ ID_MAX = 2**31 - 1
 # page then points to the look-up page (it is never searched for here).
 ID_NUMBER_QUERY = re.compile(r"^(?:\d\s*){17}[\dXx]$")
 PHONE_QUERY = re.compile(r"^(?:\d[\s-]*){7,12}$")
+
+
+# 按电话查找: searches kept in the session, {token: {"hashes": [...], "shown": "138****5678", "at": epoch seconds}}.
+PHONE = "phone"  # the ledger's parameter
+PHONE_SEARCHES = "ledger_phone_searches"  # the session key
+PHONE_SEARCH_TTL = 2 * 60 * 60  # seconds a search stays usable (pages, export) after it was made
+PHONE_SEARCHES_KEPT = 5  # per session; the oldest goes first
+
+
+def keep_phone_search(session, *, hashes: list[str], shown: str, now: float | None = None) -> str:
+    """Keep one phone search (its keyed hashes and the phone masked) in the session; return its token."""
+    now = time.time() if now is None else now
+    kept = {t: s for t, s in phone_searches(session, now=now).items()}
+    while len(kept) >= PHONE_SEARCHES_KEPT:
+        kept.pop(min(kept, key=lambda t: kept[t]["at"]))
+    token = secrets.token_urlsafe(9)
+    kept[token] = {"hashes": list(hashes), "shown": shown, "at": now}
+    session[PHONE_SEARCHES] = kept
+    return token
+
+
+def phone_searches(session, *, now: float | None = None) -> dict:
+    """The session's phone searches that are still usable."""
+    now = time.time() if now is None else now
+    return {t: s for t, s in (session.get(PHONE_SEARCHES) or {}).items() if now - s.get("at", 0) < PHONE_SEARCH_TTL}
 
 
 # Dates typed or forged beyond these are clamped: no datetime overflow (date.max + 1 day), no pre-1900 offsets.
@@ -112,6 +144,7 @@ class DisputeFilter(django_filters.FilterSet):
                                        min_value=1, max_value=ID_MAX)
     leader = django_filters.NumberFilter(label="包案领导", method="filter_leader", widget=forms.HiddenInput,
                                          min_value=1, max_value=ID_MAX)
+    phone = django_filters.CharFilter(label="电话", method="filter_phone", widget=forms.HiddenInput)
     category = django_filters.ChoiceFilter(label="类别", choices=Category.choices, empty_label="全部类别")
     risk = django_filters.ChoiceFilter(
         label="风险", choices=[(",".join(SERIOUS_RISKS), "红橙风险"), *Risk.choices], empty_label="全部风险",
@@ -148,9 +181,10 @@ class DisputeFilter(django_filters.FilterSet):
         model = Dispute
         fields = []
 
-    def __init__(self, *args, divisions=None, shown_level=None, user=None, **kwargs):
+    def __init__(self, *args, divisions=None, shown_level=None, user=None, phone_searches=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        self.phone_searches = phone_searches or {}
         self.shown_level = shown_level
         if divisions is not None:
             self.filters["division"].queryset = divisions
@@ -158,15 +192,18 @@ class DisputeFilter(django_filters.FilterSet):
             del self.filters["division"]
 
     @classmethod
-    def for_user(cls, data, user, queryset):
+    def for_user(cls, data, user, queryset, *, session=None):
         """The ledger's filter for `user`: any town or village inside the user's division is accepted (the
-        dashboard's drill-down links name villages too); the drop-down lists the next level down only."""
+        dashboard's drill-down links name villages too); the drop-down lists the next level down only. `session`
+        holds the user's phone searches (`?phone=<token>`)."""
         m = membership_of(user)
         divisions = shown = None
         if m is not None and m.division.level != Level.VILLAGE:
             divisions = divisions_within(m.division)
             shown = Level.TOWNSHIP if m.division.level == Level.COUNTY else Level.VILLAGE
-        return cls(data, queryset=queryset, divisions=divisions, shown_level=shown, user=user)
+        searches = phone_searches(session) if session is not None else {}
+        return cls(data, queryset=queryset, divisions=divisions, shown_level=shown, user=user,
+                   phone_searches=searches)
 
     @property
     def form(self):
@@ -187,6 +224,26 @@ class DisputeFilter(django_filters.FilterSet):
         party = Party.objects.filter(dispute=OuterRef("pk"), name__contains=value)
         # Never the ID number or phone (module docstring): those are found on the look-up page only.
         return queryset.filter(Q(number__icontains=value) | Q(title__contains=value) | Exists(party))
+
+    def filter_queryset(self, queryset):
+        qs = super().filter_queryset(queryset)
+        if self.data.get(PHONE) and PHONE not in self.form.cleaned_data:
+            return qs.none()  # a phone token the form refused (a NUL byte…): nothing, never the unfiltered ledger
+        return qs
+
+    def filter_phone(self, queryset, name, value):
+        """按电话查找: cases with a party whose keyed phone hash is one of the search's (exact, every spelling and
+        key), among the cases a look-up may hit (policy.lookup_scope: where the user may reveal, as lookup_pii).
+        An unknown or expired token, or a role that may not look numbers up, finds nothing."""
+        search = self.phone_searches.get(value)
+        if search is None or self.user is None or not policy.can_lookup_pii(self.user):
+            return queryset.none()
+        party = Party.objects.filter(dispute=OuterRef("pk"), phone_hash__in=search["hashes"])
+        return queryset.filter(Exists(party)).filter(policy.lookup_scope(self.user))
+
+    def phone_shown(self, value) -> str:
+        search = self.phone_searches.get(value)
+        return search["shown"] if search else "查找已失效，请重新查找"
 
     def filter_in_set(self, queryset, name, value):
         """One code, or a named set of codes (status=open, risk=red,orange)."""
@@ -250,7 +307,9 @@ class DisputeFilter(django_filters.FilterSet):
             if value in (None, "") or name == "order":
                 continue
             field = form.fields[name]
-            if name == "unit":
+            if name == PHONE:
+                label = self.phone_shown(value)
+            elif name == "unit":
                 label = Unit.objects.filter(pk=value).values_list("name", flat=True).first() or value
             elif name == "leader":
                 user = get_user_model().objects.filter(pk=value).first()

@@ -207,6 +207,21 @@ def can_lookup_pii(user) -> bool:
     return m.role == Role.UNIT_STAFF and m.unit_id is not None
 
 
+def lookup_scope(user) -> Q:
+    """Among the cases `user` sees, those a search by a typed number may hit (the ledger's 按电话查找): where
+    `works_on_case` holds — every visible case for the case writers and the county centre, for unit staff the cases
+    their unit holds (a 四定-only case is read masked: a hit there would confirm a number). Nothing for the roles
+    `can_lookup_pii` refuses. `tests/cases/test_phone_search.py` checks it against `works_on_case` case by case."""
+    m = membership_of(user)
+    if m is None:
+        return Q(pk__in=[])
+    if m.role in CASE_WRITER_ROLES or m.role == Role.COUNTY_CENTRE:
+        return Q()
+    if m.role == Role.UNIT_STAFF and m.unit_id is not None:
+        return Q(holder_unit_id=m.unit_id)
+    return Q(pk__in=[])
+
+
 def can_export_cases(user) -> bool:
     """Export the ledger as Excel (导出Excel, cases.views.export): whoever reads the ledger with case content — the
     rows are the ledger's own (cases_visible_to), ID numbers and phones masked. Administrators, auditors and the

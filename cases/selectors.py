@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
+from core import crypto
 from org.jurisdiction import subtree_q
 from org.models import TOWN_ROLES, VILLAGE_ROLES, Level, Role
 from org.selectors import membership_of
@@ -264,3 +265,30 @@ def _mediators():
     from .models import Mediator
 
     return Mediator.objects.select_related("person")
+
+
+# --- A person's history (issue 12 #7) -------------------------------------------------------------------------------
+
+
+def person_hashes(party: Party) -> list[str]:
+    """The keyed hashes under which the party's ID number may be stored on other rows: the current key's and the old
+    keys' (during a key rotation, docs/pii.md). Empty when the party has no ID number."""
+    return crypto.id_hash_candidates(party.id_number) if party.id_number else []
+
+
+def person_history(user, party: Party) -> QuerySet:
+    """Every case `user` may see (`cases_visible_to`, across villages and towns) with a party of the same ID number
+    as `party`, matched by the keyed hash `Party.id_hash` (exact, never the number itself), newest first. Each case
+    carries `person_rows`: that person's party rows on it (their role there). No case when the party has no ID
+    number. Two queries per page (the rows, the person's rows), however many cases; served by `party_id_hash`."""
+    hashes = person_hashes(party)
+    if not hashes:
+        return Dispute.objects.none()
+    same_person = Party.objects.filter(id_hash__in=hashes)
+    return (
+        cases_visible_to(user)
+        .filter(Exists(same_person.filter(dispute=OuterRef("pk"))))
+        .select_related("village__parent")
+        .prefetch_related(Prefetch("parties", to_attr="person_rows",
+                                   queryset=same_person.only("id", "dispute_id", "name", "role")))
+    )

@@ -1,4 +1,5 @@
 from django import forms
+from django.db.models import Q
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 
@@ -13,7 +14,12 @@ from core.validators import (
 
 from .. import policy
 from ..models import OPEN_STATUSES, Dispute, Party, Risk, Sex, SubCategory
+from ..rules.recurrence import recently_settled_q
 from ..selectors import cases_visible_to
+
+# The intake's hints (BasePartyFormSet.likely_duplicates): a typed ID number is on an open case, or on a case settled
+# within the last 12 months (a relapse: reopen that case, issue 12 #7).
+DUPLICATE, RECURRENCE = "duplicate", "recurrence"
 
 
 def error_summary(form, formset=None, *, anchor: str) -> list[dict]:
@@ -167,8 +173,10 @@ class BasePartyFormSet(BaseInlineFormSet):
             raise forms.ValidationError("同一身份证号不能重复登记为两名当事人。")
 
     def likely_duplicates(self, user) -> list[dict]:
-        """Open cases `user` may see and reveal on with a party of the same (valid) ID number as one typed here:
-        {"name": typed party's name, "case": the case}, by the keyed hash (Party.id_hash, services.pii), never LIKE.
+        """Cases `user` may see and reveal on with a party of the same (valid) ID number as one typed here, by the
+        keyed hash (Party.id_hash, services.pii), never LIKE: {"name": typed party's name, "case": the case,
+        "kind": DUPLICATE (an open case: the same dispute logged twice?) or RECURRENCE (a case settled within the
+        last 12 months, rules.recurrence: a relapse, to be reopened rather than registered anew)}.
         A hint only: a new dispute between the same people is still registered once the user confirms."""
         typed = {}
         for f in self._kept_forms():
@@ -178,15 +186,17 @@ class BasePartyFormSet(BaseInlineFormSet):
                     typed[h] = f.cleaned_data["name"]
         if not typed:
             return []
-        parties = (Party.objects.filter(id_hash__in=typed, dispute__status__in=OPEN_STATUSES,
-                                        dispute__in=cases_visible_to(user).values("pk"))
-                   .select_related("dispute").order_by("-dispute__created_at", "-dispute_id", "id"))
+        parties = (Party.objects.filter(id_hash__in=typed, dispute__in=cases_visible_to(user).values("pk"))
+                   .filter(Q(dispute__status__in=OPEN_STATUSES) | recently_settled_q("dispute__"))
+                   .select_related("dispute__holder_division", "dispute__holder_unit")
+                   .order_by("-dispute__created_at", "-dispute_id", "id"))
         hits, seen = [], set()
         for party in parties:
             key = (party.id_hash, party.dispute_id)
             if key not in seen and policy.can_reveal_pii(user, party.dispute):
                 seen.add(key)
-                hits.append({"name": typed[party.id_hash], "case": party.dispute})
+                kind = DUPLICATE if party.dispute.status in OPEN_STATUSES else RECURRENCE
+                hits.append({"name": typed[party.id_hash], "case": party.dispute, "kind": kind})
         return hits
 
     def _kept_forms(self):

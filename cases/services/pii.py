@@ -106,10 +106,15 @@ def phone_spellings(value: str) -> list[str]:
     return list(dict.fromkeys(s for s in spellings if s))
 
 
+def phone_hashes(value: str) -> list[str]:
+    """The keyed hashes (`Party.phone_hash`) a typed phone may be stored under: every spelling, every key."""
+    return [h for spelling in phone_spellings(value) for h in crypto.id_hash_candidates(spelling)]
+
+
 def _hashes(kind: str, value: str) -> tuple[str, list[str]]:
     if kind == PiiLookupKind.ID_NUMBER:
         return "id_hash", crypto.id_hash_candidates(value)
-    return "phone_hash", [h for spelling in phone_spellings(value) for h in crypto.id_hash_candidates(spelling)]
+    return "phone_hash", phone_hashes(value)
 
 
 def _find(actor, kind: str, value: str) -> list[LookupHit]:

@@ -12,11 +12,14 @@ from org.selectors import membership_of, villages_within
 
 from .. import policy, selectors, services
 from ..filters import DisputeFilter, looks_like_pii
+from ..forms.actions import TEXT_MAX
 from ..forms.attachments import AttachmentForm
-from ..forms.disputes import DisputeCreateForm, DisputeEditForm, PartyFormSet, error_summary
+from ..forms.disputes import RECURRENCE, DisputeCreateForm, DisputeEditForm, PartyFormSet, error_summary
+from ..forms.pii import PhoneSearchForm
 from ..models import Dispute
 from ..services import citizen
 from ..services.disputes import EDITABLE_FIELDS
+from ..services.pii import reveal_limit
 from .actions import action_links
 
 
@@ -28,12 +31,16 @@ def _writer_membership(user):
 
 @login_required
 def dispute_list(request):
-    f = DisputeFilter.for_user(request.GET, request.user, selectors.case_list(request.user))
+    f = DisputeFilter.for_user(request.GET, request.user, selectors.case_list(request.user),
+                              session=request.session)
     page = paginate(f.qs, request.GET.get("page"))
     return render(request, "cases/dispute_list.html", {
         "filter": f, "page": page, "active_filters": f.active(), "can_create": policy.can_register(request.user),
         "can_lookup_pii": policy.can_lookup_pii(request.user), "can_export": policy.can_export_cases(request.user),
         "q_looks_like_pii": looks_like_pii(request.GET.get("q", "")),
+        "phone_form": (PhoneSearchForm(initial={"query": request.GET.urlencode()})
+                       if policy.can_lookup_pii(request.user) else None),
+        "limit": reveal_limit(),
     })
 
 
@@ -53,7 +60,7 @@ def dispute_create(request):
         formset = PartyFormSet(data, instance=Dispute(), prefix="parties")
         show_errors = False
     elif request.method == "POST" and form.is_valid() and formset.is_valid():
-        duplicates = _unconfirmed_duplicates(request, formset)
+        duplicates = _unconfirmed_duplicates(request, formset, form)
         if not duplicates:
             fields = {k: v for k, v in form.cleaned_data.items() if k != "village"}
             dispute = attempt(form, services.create_dispute, actor=request.user,
@@ -64,20 +71,42 @@ def dispute_create(request):
     return render(request, "cases/dispute_form.html", {
         "form": form, "formset": formset, "show_errors": show_errors, "duplicates": duplicates,
         "confirm_value": ",".join(d["case"].number for d in duplicates),
+        "open_duplicates": [d for d in duplicates if d["kind"] != RECURRENCE],
+        "recurrences": _one_per_case([d for d in duplicates if d["kind"] == RECURRENCE]),
         "errors": error_summary(form, formset, anchor="#dispute-form") if show_errors else [],
     })
 
 
-def _unconfirmed_duplicates(request, formset) -> list[dict]:
-    """Open cases the user sees with a party of a typed ID number, unless the user already ticked 仍要登记 for
-    exactly these (`confirm_duplicate` carries their numbers). A hint shown is audited: it confirms that an ID
-    number is on a case, as 按身份证号查找 does."""
+def _one_per_case(hits: list[dict]) -> list[dict]:
+    """One hint (one reopen button) per case, naming every typed party found on it (两名当事人都在原案中)."""
+    by_case = {}
+    for d in hits:
+        if d["case"].pk in by_case:
+            by_case[d["case"].pk]["name"] += f"、{d['name']}"
+        else:
+            by_case[d["case"].pk] = dict(d)
+    return list(by_case.values())
+
+
+def _unconfirmed_duplicates(request, formset, form) -> list[dict]:
+    """Cases the user sees with a party of a typed ID number — open ones (登记重复?) and ones settled in the last 12
+    months (反复? with the reopen offered where the user may reopen, `policy.can_act`) — unless the user already
+    ticked 仍要登记 for exactly these (`confirm_duplicate` carries their numbers). A hint shown is audited: it
+    confirms that an ID number is on a case, as 按身份证号查找 does."""
     duplicates = formset.likely_duplicates(request.user)
     numbers = {d["case"].number for d in duplicates}
     if not numbers or numbers <= set(request.POST.get("confirm_duplicate", "").split(",")):
         return []
+    typed = f"{form.cleaned_data['title']}：{form.cleaned_data['description']}"
+    for d in duplicates:
+        if d["kind"] == RECURRENCE:
+            d["can_reopen"] = policy.can_act(request.user, d["case"], "reopen")
+            d["reason"] = f"登记时发现反复。{typed}"[:TEXT_MAX]
+    relapses = {d["case"].number for d in duplicates if d["kind"] == RECURRENCE}
+    parts = [f"未办结的案件中（{len(numbers - relapses)}件）"] if numbers - relapses else []
+    parts += [f"近一年已化解的案件中（{len(relapses)}件，提示是否属反复）"] if relapses else []
     audit.record(request, action=Action.PII_VIEW, label="、".join(sorted(numbers)),
-                 detail=f"登记时提示可能重复：当事人身份证号已在未办结的案件中（{len(numbers)}件）")
+                 detail="登记时提示可能重复：当事人身份证号已在" + "，".join(parts))
     return duplicates
 
 

@@ -39,6 +39,8 @@ def describe(f: DisputeFilter) -> str:
         field = f.form.fields[name]
         if name == "q":
             value = "（疑似证件号或电话，已略去）" if looks_like_pii(value) else value
+        elif name == "phone":
+            value = f.phone_shown(value)  # the masked phone, never the token or the number
         elif name == "division":
             value = f"{value.name}（{value.code}）"
         elif name == "order":
@@ -60,7 +62,8 @@ def _back(request, message):
 def ledger_export(request):
     if not policy.can_export_cases(request.user):
         raise PermissionDenied("您的角色不能查看纠纷内容，也不能导出纠纷台账。")
-    f = DisputeFilter.for_user(request.GET, request.user, selectors.case_export_rows(request.user))
+    f = DisputeFilter.for_user(request.GET, request.user, selectors.case_export_rows(request.user),
+                              session=request.session)
     if not f.is_valid():
         return _back(request, "筛选条件有误，未能导出。请按台账页上的提示修改筛选条件后再导出。")
     limit = settings.LEDGER_EXPORT_MAX_ROWS

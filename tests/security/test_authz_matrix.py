@@ -370,6 +370,7 @@ SAMPLES = {
     "cases:mine": NONE,
     "cases:inbox": NONE,
     "cases:pii_lookup": NONE,
+    "cases:phone_search": NONE,
     "cases:import": NONE,
     "cases:import_template": NONE,
     "cases:import_preview": NONE,
@@ -381,6 +382,8 @@ SAMPLES = {
     "cases:act": {k: {"number": Ref("case", k), "action": ACTION[k]} for k in CASE_KINDS},
     "cases:pii_reveal": {**_cases(party_id="party"),
                          "A×C": {"number": Ref("case", "A"), "party_id": Ref("party", "C")}},
+    "cases:person_history": {**_cases(party_id="party"),
+                             "A×C": {"number": Ref("case", "A"), "party_id": Ref("party", "C")}},
     "cases:attachment_upload": _cases(),
     "cases:attachment_file": {**_cases(pk="attachment"),
                               "A×C": {"number": Ref("case", "A"), "pk": Ref("attachment", "C")}},
@@ -487,6 +490,8 @@ cases:inbox                -    L     403     403     OK      OK      OK      OK
 # 按身份证号/电话查找 (issue 8 #1): the roles that may reveal (writers, the county centre, unit staff); POST without
 # data is a 400 (OK); 纪委, 督导组, admin, auditor, 安全管理员 403
 cases:pii_lookup           -    L     OK      OK      OK      OK      OK      OK      403     403     403     403     403
+# 按电话查找 in the ledger (issue 12 #7): the same roles as 按身份证号/电话查找 (GET shows the form; POST without data 400)
+cases:phone_search         -    L     OK      OK      OK      OK      OK      OK      403     403     403     403     403
 # Excel import of 排查 results (issue 10 #7): village and town writers, like 登记; without a pending upload the
 # preview, errors workbook, confirm and abandon redirect to the upload page (OK)
 cases:import               -    L     OK      OK      OK      OK      403     403     403     403     403     403     403
@@ -524,6 +529,15 @@ cases:pii_reveal           X    L     OK      404     OK      404     OK      40
 cases:pii_reveal           R    L     404     OK      OK      404     OK      404     403     403     404     404     404
 cases:pii_reveal           K    L     OK      404     OK      404     OK      OK      403     403     404     404     404
 cases:pii_reveal           A×C  L     404     404     404     404     404     404     404     404     404     404     404
+# a person's history (issue 12 #7): whoever reads the case reads it (only cases they may see are listed); GET only;
+# a party of another case (A×C) is 404
+cases:person_history       A    L     OK/405  404/405 OK/405  404/405 OK/405  404/405 OK/405  OK/405  404/405 404/405 404/405
+cases:person_history       B    L     404/405 OK/405  OK/405  404/405 OK/405  404/405 OK/405  OK/405  404/405 404/405 404/405
+cases:person_history       C    L     404/405 404/405 404/405 OK/405  OK/405  404/405 404/405 OK/405  404/405 404/405 404/405
+cases:person_history       X    L     OK/405  404/405 OK/405  404/405 OK/405  404/405 OK/405  OK/405  404/405 404/405 404/405
+cases:person_history       R    L     404/405 OK/405  OK/405  404/405 OK/405  404/405 OK/405  OK/405  404/405 404/405 404/405
+cases:person_history       K    L     OK/405  404/405 OK/405  404/405 OK/405  OK/405  OK/405  OK/405  404/405 404/405 404/405
+cases:person_history       A×C  L     404/405 404/405 404/405 404/405 404/405 404/405 404/405 404/405 404/405 404/405 404/405
 cases:attachment_upload    A    L     OK      404     OK      404     403     404     403     403     404     404     404
 cases:attachment_upload    B    L     404     OK      OK      404     403     404     403     403     404     404     404
 cases:attachment_upload    C    L     404     404     404     OK      403     404     404     403     404     404     404

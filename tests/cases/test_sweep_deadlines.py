@@ -255,10 +255,11 @@ def test_the_sweep_reads_in_batches(case_due, django_assert_max_num_queries):
     large = repeat_cost(27)
     assert small == large <= 6  # system user, rules, overdue and due-soon candidates, supervisions, warning replies
     # A first sweep writes per case, but a bounded number of queries per case (red card and supervision: each a
-    # locked case, a once-only mark, the record with its timeline and audit rows, and the 待办 queue kept in step).
+    # locked case, a once-only mark, the record with its timeline and audit rows, and the 待办 queue kept in step,
+    # whose new items read their recipients' delivery preferences once: notify.delivery.plan).
     for _ in range(10):
         case_due(end_of_day(D(2026, 10, 10)))
-    with django_assert_max_num_queries(6 + 10 * 38):
+    with django_assert_max_num_queries(6 + 10 * 39):
         assert len(sup.sweep(now=NOW).supervisions_opened) == 10
 
 

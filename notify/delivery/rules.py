@@ -19,7 +19,8 @@ def preference_of(user) -> Preference:
         return user.notify_preference
     except Preference.DoesNotExist:
         channels = set(settings.NOTIFY_DEFAULT_CHANNELS)
-        return Preference(user=user, sms=Channel.SMS in channels, email=Channel.EMAIL in channels,
+        # user_id, not user=: assigning the user would cache this unsaved row as user.notify_preference.
+        return Preference(user_id=user.pk, sms=Channel.SMS in channels, email=Channel.EMAIL in channels,
                           quiet_start=QUIET_START, quiet_end=QUIET_END)
 
 

@@ -67,8 +67,7 @@ class AttemptInline(admin.TabularInline):
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    list_display = ("key", "kind", "channel", "destination", "status", "attempts", "next_attempt_at", "sent_at",
-                    "note")
+    list_display = ("key", "kind", "channel", "destination", "status", "attempts", "when", "note")
     list_filter = ("status", "channel", "urgent")
     search_fields = ("key",)
     list_select_related = ("notification",)
@@ -82,6 +81,14 @@ class DeliveryAdmin(admin.ModelAdmin):
     @admin.display(description="待办类别", ordering="notification__kind")
     def kind(self, obj):
         return obj.notification.get_kind_display()
+
+    @admin.display(description="发送时间 / 下次发送", ordering="next_attempt_at")
+    def when(self, obj):
+        if obj.status == DeliveryStatus.SENT and obj.sent_at:
+            return f"{timezone.localtime(obj.sent_at):%m-%d %H:%M}"
+        if obj.status == DeliveryStatus.PENDING:
+            return f"下次 {timezone.localtime(obj.next_attempt_at):%m-%d %H:%M}"
+        return "—"
 
     def has_add_permission(self, request):
         return False

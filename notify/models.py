@@ -146,9 +146,10 @@ class Delivery(models.Model):
     channel = models.CharField("渠道", max_length=10, choices=Channel.choices)
     key = models.CharField("发送标识", max_length=64, unique=True)
     robot = models.ForeignKey(
-        Robot, verbose_name="群机器人", null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+        Robot, verbose_name="群机器人", null=True, blank=True, on_delete=models.PROTECT, related_name="deliveries",
+        help_text="有发送记录的群机器人不能删除（发送记录要保留）；不再使用时取消“启用”。",
     )
-    destination = models.CharField("发送对象", max_length=100, blank=True, help_text="手机号码已脱敏。")
+    destination = models.CharField("发送对象", max_length=100, blank=True, help_text="手机号码、电子邮箱已脱敏；群机器人显示群名称。")
     urgent = models.BooleanField("紧急", default=False, help_text="红色预警：免打扰时段照常发送短信。")
     status = models.CharField("状态", max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     attempts = models.PositiveSmallIntegerField("已尝试次数", default=0)

@@ -54,7 +54,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('channel', models.CharField(choices=[('sms', '短信'), ('wecom', '企业微信群'), ('email', '电子邮件')], max_length=10, verbose_name='渠道')),
                 ('key', models.CharField(max_length=64, unique=True, verbose_name='发送标识')),
-                ('destination', models.CharField(blank=True, help_text='手机号码已脱敏。', max_length=100, verbose_name='发送对象')),
+                ('destination', models.CharField(blank=True, help_text="手机号码、电子邮箱已脱敏；群机器人显示群名称。", max_length=100, verbose_name='发送对象')),
                 ('urgent', models.BooleanField(default=False, help_text='红色预警：免打扰时段照常发送短信。', verbose_name='紧急')),
                 ('status', models.CharField(choices=[('pending', '待发送'), ('sent', '已发送'), ('failed', '发送失败'), ('cancelled', '已取消')], default='pending', max_length=10, verbose_name='状态')),
                 ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='已尝试次数')),
@@ -63,7 +63,7 @@ class Migration(migrations.Migration):
                 ('note', models.CharField(blank=True, max_length=200, verbose_name='说明')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
                 ('notification', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='notify.notification', verbose_name='待办通知')),
-                ('robot', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='notify.robot', verbose_name='群机器人')),
+                ('robot', models.ForeignKey(blank=True, help_text='有发送记录的群机器人不能删除（发送记录要保留）；不再使用时取消“启用”。', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='deliveries', to='notify.robot', verbose_name='群机器人')),
             ],
             options={
                 'verbose_name': '通知发送记录',

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import jobs
+from .delivery import wecom
 from .models import Delivery, DeliveryAttempt, DeliveryStatus, Preference, Robot
 
 
@@ -48,6 +49,15 @@ class RobotAdmin(admin.ModelAdmin):
     list_filter = ("active", "msgtype")
     search_fields = ("name", "division__name")
     autocomplete_fields = ("division",)
+    actions = ["send_test"]
+
+    @admin.action(description="向所选的群发送一条测试消息")
+    def send_test(self, request, queryset):
+        for robot in queryset:
+            outcome = wecom.post(key=robot.webhook_key, msgtype="text",
+                                 content="【平安周例会】测试消息：本群机器人已接入，待办将推送到本群（只含案件编号和标题）。")
+            level, word = (messages.SUCCESS, "发送成功") if outcome.ok else (messages.ERROR, "发送失败")
+            messages.add_message(request, level, f"{robot.name}：{word}（{outcome.answer[:200]}）")
 
     @admin.display(description="密钥（末四位）")
     def key_tail(self, obj):

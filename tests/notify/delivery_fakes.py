@@ -10,6 +10,7 @@ import json
 import os
 import socketserver
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -31,8 +32,8 @@ def aliyun_signature(params: dict, secret: str) -> str:
 
 
 class _Fake:
-    def __init__(self, offset, fail=0):
-        self.fail, self.requests, self.lock = fail, [], threading.Lock()
+    def __init__(self, offset, fail=0, delay=0.0):
+        self.fail, self.delay, self.requests, self.lock = fail, delay, [], threading.Lock()
         self.server = self.make_server(("127.0.0.1", port(offset)))
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -72,6 +73,7 @@ class FakeAliyunSms(_Fake):
                 if query.get("Signature") != aliyun_signature(query, SECRET):
                     return self.answer(400, {"Code": "SignatureDoesNotMatch", "Message": "Specified signature is "
                                              "not matched with our calculation."})
+                time.sleep(fake.delay)  # a slow provider: the sender holds its row lock meanwhile
                 if fake.take_turn():
                     return self.answer(500, {"Code": "isp.SYSTEM_ERROR", "Message": "系统错误"})
                 self.answer(200, {"Code": "OK", "Message": "OK", "BizId": f"biz{len(fake.requests)}",

@@ -103,3 +103,18 @@ def test_notifications_and_job_rows_are_not_in_the_admin():
     from django_tasks_db.models import DBTaskResult
 
     assert not admin.site.is_registered(Notification) and not admin.site.is_registered(DBTaskResult)
+
+
+def test_a_test_message_to_a_robot_shows_the_answer(admin_client, settings):
+    from tests.notify.delivery_fakes import FakeWeCom
+
+    robot = Robot.objects.create(division_id=TOWN_X, name="嘉祥街道平安群", webhook_key="k-1234", msgtype="text")
+    with FakeWeCom(1, fail=1) as fake:
+        settings.WECOM_WEBHOOK_URL = fake.url + "/cgi-bin/webhook/send"
+        url = reverse("admin:notify_robot_changelist")
+        first = admin_client.post(url, {"action": "send_test", "_selected_action": [robot.pk]}, follow=True)
+        second = admin_client.post(url, {"action": "send_test", "_selected_action": [robot.pk]}, follow=True)
+    assert "发送失败" in first.content.decode() and "45009" in first.content.decode()
+    assert "发送成功" in second.content.decode()
+    assert fake.requests[-1] == {"key": "k-1234", "body": {"msgtype": "text", "text": {
+        "content": "【平安周例会】测试消息：本群机器人已接入，待办将推送到本群（只含案件编号和标题）。"}}}

@@ -88,3 +88,49 @@ def test_a_worker_process_delivers_a_committed_job(reference_data_after_flush, s
     assert [q["PhoneNumbers"] for q in fake.delivered] == ["13800001111"]
     assert list(delivery.tries.values_list("ok", flat=True)) == [False, True]
     assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
+
+
+def test_two_workers_trying_one_delivery_at_once_send_it_once(reference_data_after_flush, settings, make_case,
+                                                               make_user):
+    """Two workers on two machines got the same delivery (a retry job and the catch-up): the first locks the row
+    for the whole try (FOR UPDATE SKIP LOCKED), the second skips it; afterwards it is 已发送 and stays so."""
+    import threading
+
+    from django.db import connections
+
+    from notify.delivery import send
+    from org.models import Role
+
+    _reference_data()
+    secretary = make_user(Role.VILLAGE_SECRETARY, VILLAGE_A, username="sec_pg2")
+    town = make_user(Role.TOWN_LEADER, "370829001000", username="town_pg2")
+    person = town.person
+    person.phone = "13800002222"
+    person.save()
+    case = make_case(secretary, VILLAGE_A, title="相邻通行纠纷")
+    with FakeAliyunSms(1, delay=1.0) as fake:
+        settings.SMS_PROVIDER, settings.ALIYUN_SMS_ENDPOINT = "aliyun", fake.url + "/"
+        settings.ALIYUN_SMS_ACCESS_KEY_ID, settings.ALIYUN_SMS_ACCESS_KEY_SECRET = KEY_ID, SECRET
+        settings.ALIYUN_SMS_SIGN_NAME, settings.SMS_TEMPLATE_CODE = "嘉祥县平安办", "SMS_100001"
+        settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": []}}
+        services.refer_up(actor=secretary, dispute=case, reason="多次调解未果")  # the job is not run here
+        (delivery,) = Delivery.objects.all()
+        results, barrier = [], threading.Barrier(2)
+
+        def worker():
+            barrier.wait(timeout=10)
+            try:
+                results.append(send.deliver(delivery.pk))
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        assert sorted(results) == ["sent", "skipped"]
+        assert send.deliver(delivery.pk) == "skipped"
+    assert len(fake.requests) == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.SENT, 1)

@@ -114,6 +114,8 @@ def provider() -> SmsProvider:
     if settings.SMS_PROVIDER == "log":
         return LogSms()
     if settings.SMS_PROVIDER == "aliyun":
+        if not settings.SMS_TEMPLATE_CODE:
+            raise ImproperlyConfigured("SMS_PROVIDER=aliyun 需要 SMS_TEMPLATE_CODE（已审核通过的短信模板编号）。")
         return AliyunSms(access_key_id=settings.ALIYUN_SMS_ACCESS_KEY_ID,
                          access_key_secret=settings.ALIYUN_SMS_ACCESS_KEY_SECRET,
                          sign_name=settings.ALIYUN_SMS_SIGN_NAME, endpoint=settings.ALIYUN_SMS_ENDPOINT,

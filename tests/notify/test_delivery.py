@@ -138,7 +138,7 @@ def test_a_channel_that_is_down_loses_nothing_and_catches_up(
         url = fake.url
     settings.SMS_PROVIDER, settings.ALIYUN_SMS_ENDPOINT = "aliyun", url + "/"
     settings.ALIYUN_SMS_ACCESS_KEY_ID, settings.ALIYUN_SMS_ACCESS_KEY_SECRET = KEY_ID, SECRET
-    settings.ALIYUN_SMS_SIGN_NAME = "嘉祥县平安办"
+    settings.ALIYUN_SMS_SIGN_NAME, settings.SMS_TEMPLATE_CODE = "嘉祥县平安办", "SMS_100001"
     with django_capture_on_commit_callbacks(execute=True):
         services.refer_up(actor=secretary_a, dispute=referred, reason="多次调解未果")
     with later(seconds=31):

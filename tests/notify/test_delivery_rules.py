@@ -50,8 +50,10 @@ def test_the_signed_query_carries_template_parameters_and_the_delivery_key():
 
 
 def test_aliyun_needs_its_credentials(settings):
-    settings.SMS_PROVIDER = "aliyun"
-    settings.ALIYUN_SMS_ACCESS_KEY_ID = ""
+    settings.SMS_PROVIDER, settings.SMS_TEMPLATE_CODE = "aliyun", ""
+    with pytest.raises(Exception, match="SMS_TEMPLATE_CODE"):
+        sms.provider()
+    settings.SMS_TEMPLATE_CODE, settings.ALIYUN_SMS_ACCESS_KEY_ID = "SMS_1", ""
     with pytest.raises(Exception, match="ALIYUN_SMS_ACCESS_KEY_ID"):
         sms.provider()
     settings.SMS_PROVIDER = "log"

@@ -37,7 +37,11 @@ demo: migrate
 	$(BIN)/python manage.py load_divisions
 	$(BIN)/python manage.py seed_demo
 
+# One worker of the job queue (docs/jobs.md) runs beside the server and is stopped when the server stops.
 run: demo
+	@$(BIN)/python manage.py db_worker --queue-name '*' --no-reload --verbosity 0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
+	echo "后台任务进程已启动（db_worker，进程号 $$worker），随服务器一起停止。"; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 browser-deps:

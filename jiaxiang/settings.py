@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",  # before accounts: accounts/admin.py unregisters its admin (2FA reset is logged)
+    "django_tasks",  # the job queue (docs/jobs.md): the backport of Django 6's tasks framework
+    "django_tasks_db",  # its database backend (job rows in our database); before notify, whose admin hides its admin
     "core",
     "org",
     "accounts",
@@ -76,9 +78,6 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "jiaxiang.urls"
-
-# Background jobs (django-tasks). Tests and the demo run them at once; production sets the database backend.
-TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", default="django_tasks.backends.immediate.ImmediateBackend")}}
 
 TEMPLATES = [
     {
@@ -270,6 +269,36 @@ CITIZEN_WINDOW_SECONDS = env.int("CITIZEN_WINDOW_SECONDS", default=600)
 # The counters live in the cache: with more than one application process, one shared cache for all of them
 # (CACHE_URL=redis://127.0.0.1:6379/1); the default is per process.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+# --- Background jobs and delivery of 待办 (docs/jobs.md; notify/jobs.py, notify/delivery/) --------------------------
+# Jobs are rows in our database (django-tasks' database backend), written in the transaction of the change that
+# asks for them; `manage.py db_worker --queue-name '*'` runs them, on any number of machines (row locks). Tests run
+# them synchronously (tests/conftest.py switches to the immediate backend).
+TASKS = {
+    "default": {
+        "BACKEND": env("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+        "QUEUES": [],  # any queue name: every app may name its own (the worker takes all of them)
+    },
+}
+# Channels of a user who has set no preference (notify.Preference): sms, email (WeCom robots are per division).
+NOTIFY_DEFAULT_CHANNELS = env.list("NOTIFY_DEFAULT_CHANNELS", default=["sms"])
+NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=12)  # then 发送失败, retried by hand in the admin
+NOTIFY_HTTP_TIMEOUT = env.float("NOTIFY_HTTP_TIMEOUT", default=5.0)
+# The address links in SMS / WeCom / e-mail point to, e.g. https://pingan.jiaxiang.gov.cn (no link when empty).
+SITE_URL = env("SITE_URL", default="").rstrip("/")
+# SMS: "log" (demo: written to the log, nothing sent) or "aliyun" (阿里云短信 SendSms, signed request).
+SMS_PROVIDER = env("SMS_PROVIDER", default="log")
+SMS_TEMPLATE_CODE = env("SMS_TEMPLATE_CODE", default="")  # 您有新的待办：${kind}，案件${number}，请登录平安周例会处理。
+SMS_URGENT_TEMPLATE_CODE = env("SMS_URGENT_TEMPLATE_CODE", default="")  # the red-warning template (else the above)
+ALIYUN_SMS_ENDPOINT = env("ALIYUN_SMS_ENDPOINT", default="https://dysmsapi.aliyuncs.com/")
+ALIYUN_SMS_REGION = env("ALIYUN_SMS_REGION", default="cn-hangzhou")
+ALIYUN_SMS_ACCESS_KEY_ID = env("ALIYUN_SMS_ACCESS_KEY_ID", default="")
+ALIYUN_SMS_ACCESS_KEY_SECRET = env("ALIYUN_SMS_ACCESS_KEY_SECRET", default="")
+ALIYUN_SMS_SIGN_NAME = env("ALIYUN_SMS_SIGN_NAME", default="")
+WECOM_WEBHOOK_URL = env("WECOM_WEBHOOK_URL", default="https://qyapi.weixin.qq.com/cgi-bin/webhook/send")
+# E-mail through Django's mail framework: EMAIL_URL=smtp+tls://user:password@smtp.example.cn:587 (django-environ).
+vars().update(env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://127.0.0.1:25"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="平安周例会 <noreply@localhost>")
 
 LOGGING = {
     "version": 1,

@@ -34,12 +34,14 @@ from cases.models import (
     SupervisionActionKind,
     SupervisionStatus,
     Tier,
+    WarningLevel,
 )
 from cases.rules.deadlines import CONFIRMATION_REMIND_DAYS, confirmation_deadline
 from core.clocks import SOON_DAYS, days_left
 from org.jurisdiction import COUNTY_CODE
 from org.models import TOWN_ROLES, VILLAGE_ROLES, Membership, Role
 
+from .delivery import plan as delivery
 from .models import Notification, NotificationKind
 
 WORK_KINDS = (SupervisionActionKind.REMIND, SupervisionActionKind.NOTICE, SupervisionActionKind.REPLY)
@@ -51,6 +53,7 @@ class Item:
     key: str
     text: str
     recipients: frozenset  # user ids
+    urgent: bool = False  # a red warning: its SMS goes out in quiet hours too (notify.delivery.rules)
 
 
 class Facts:
@@ -250,7 +253,8 @@ def warnings(f):
             what = "已签收，待回复" if w.signed_at else "待签收"
             yield Item(NotificationKind.WARNING, f"warning:{w.pk}",
                        f"{f.case.number} {w.get_level_display()}{what}，请在{timezone.localtime(w.respond_by):%m月%d日%H:%M}"
-                       f"前批示/回复：{f.case.title}", f.members(w.recipient_division_id, roles))
+                       f"前批示/回复：{f.case.title}", f.members(w.recipient_division_id, roles),
+                       urgent=w.level == WarningLevel.RED)
 
 
 def mediator_or_holders(f) -> frozenset:
@@ -315,18 +319,18 @@ def sync_case(case) -> tuple[int, int]:
     if gone:
         Notification.objects.filter(pk__in=gone).update(done_at=timezone.now())
     url = reverse("cases:detail", args=[case.number])
-    created = 0
+    fresh = []
     for (uid, key), item in want.items():
         if (uid, key) in have:
             continue
         try:
             with transaction.atomic():
-                Notification.objects.create(recipient_id=uid, kind=item.kind, dispute_id=case.pk, key=key,
-                                            text=item.text[:200], url=url)
-            created += 1
+                fresh.append((Notification.objects.create(recipient_id=uid, kind=item.kind, dispute_id=case.pk,
+                                                          key=key, text=item.text[:200], url=url), item))
         except IntegrityError:  # a concurrent change of the same case created it first
             pass
-    return created, len(gone)
+    delivery.plan(fresh)  # SMS / WeCom / e-mail of the new ones, enqueued in this transaction
+    return len(fresh), len(gone)
 
 
 def on_change(*, case, **_):

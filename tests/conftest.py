@@ -214,3 +214,13 @@ def second_factor_off(settings):
     """REQUIRE_2FA defaults to `not DEBUG`; fixture users log in with force_login. The 2FA wall has its own tests
     (tests/security/test_two_factor.py), which switch it back on."""
     settings.REQUIRE_2FA = False
+
+
+@pytest.fixture(autouse=True)
+def jobs_run_synchronously(settings):
+    """Background jobs run at once in the test process (django-tasks' immediate backend), at the commit of the
+    transaction that enqueued them (notify.jobs.enqueue_on_commit); SMS go to the log adapter, nothing to the network.
+    tests/notify/test_jobs*.py switch to the database backend and a real worker."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": []}}
+    settings.SMS_PROVIDER = "log"
+    settings.WECOM_WEBHOOK_URL = "http://127.0.0.1:9/cgi-bin/webhook/send"  # discard port: never a real robot

@@ -257,10 +257,11 @@ def test_the_sweep_reads_in_batches(case_due, django_assert_max_num_queries):
     # due 回访 and 司法确认 reminders (services.mediation.remind: one query each)
     assert small == large <= 8
     # A first sweep writes per case, but a bounded number of queries per case (red card and supervision: each a
-    # locked case, a once-only mark, the record with its timeline and audit rows, and the 待办 queue kept in step).
+    # locked case, a once-only mark, the record with its timeline and audit rows, and the 待办 queue kept in step,
+    # whose new items read their recipients' delivery preferences once: notify.delivery.plan).
     for _ in range(10):
         case_due(end_of_day(D(2026, 10, 10)))
-    with django_assert_max_num_queries(8 + 10 * 38):
+    with django_assert_max_num_queries(8 + 10 * 39):
         assert len(sup.sweep(now=NOW).supervisions_opened) == 10
 
 

@@ -149,8 +149,8 @@ class MembershipRequestAdmin(admin.ModelAdmin):
 
 # Permissions are rows whose names Django wrote in English at migrate time ("Can add user"): the admin's permission
 # pickers show them in Chinese from their codename instead ("认证和授权 | 用户 | 可增加用户"), changing no row.
-PERMISSION_APPS = {"axes": "登录锁定", "otp_totp": "双因素认证"}  # third-party apps without a translatable name
-PERMISSION_MODELS = {("otp_totp", "totpdevice"): "TOTP 验证器"}
+PERMISSION_APPS = {"axes": "登录锁定", "otp_totp": "双因素认证", "django_tasks_database": "后台任务"}  # no translatable name
+PERMISSION_MODELS = {("otp_totp", "totpdevice"): "TOTP 验证器", ("django_tasks_database", "dbtaskresult"): "任务记录"}
 PERMISSION_ACTIONS = {"add": "增加", "change": "修改", "delete": "删除", "view": "查看"}
 
 

@@ -25,7 +25,7 @@ from .models import Membership, Person, UnitKind
 TOWN_OFFICE_KINDS = frozenset({UnitKind.ZONGZHI, UnitKind.PETITION, UnitKind.JUSTICE})
 
 
-def _display_name(user) -> str:
+def display_name(user) -> str:
     return (f"{user.last_name}{user.first_name}".strip() or user.get_username())[:32]
 
 
@@ -34,7 +34,7 @@ def sync_from_membership(membership: Membership) -> Person:
     """Create or update the account's directory row from its membership (name, post, division, unit, phone)."""
     user = membership.user
     person = Person.objects.select_for_update().filter(user=user).first() or Person(user=user)
-    person.name = _display_name(user)
+    person.name = display_name(user)
     person.post = membership.title or membership.get_role_display()
     person.division_id = membership.division_id
     person.unit_id = membership.unit_id

@@ -115,7 +115,7 @@ def test_a_unit_finds_the_cases_it_holds_not_those_it_reads_through_a_4ding(clie
     services.transfer_to_unit(actor=county_user, dispute=held, unit=land_unit, reason="土地确权争议")
     assigned = make_case(secretary_a, VILLAGE_A, tier=Tier.TOWN, parties=[party_row("王德胜", phone=MOBILE)])
     services.fix_assignment(actor=town_x, dispute=assigned, lead_leader=town_x, responsible_unit=land_unit,
-                            responsible_person=town_x, measures="实地勘界")
+                            responsible_person=unit_user, measures="实地勘界")
     visible = set(cases_visible_to(unit_user).values_list("pk", flat=True))
     assert {held.pk, assigned.pk} <= visible  # the unit reads both
     client.force_login(unit_user)

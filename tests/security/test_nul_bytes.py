@@ -116,7 +116,8 @@ def test_record_escapes_control_characters_in_path_username_and_detail(secretary
 
 def concrete_urls(case):
     """One real URL per pattern of cases/urls.py (case numbers, ids and actions filled in)."""
-    fill = {"number": case.number, "action": "start", "party_id": str(case.parties.first().pk), "pk": "1"}
+    fill = {"number": case.number, "action": "start", "party_id": str(case.parties.first().pk), "pk": "1",
+            "step": "session", "doc": "agreement"}
     urls = []
     for prefix, patterns in (("/cases/", case_urls.urlpatterns), ("/warnings/", case_urls.warning_patterns[0]),
                              ("/supervision/", case_urls.supervision_patterns[0])):

@@ -177,7 +177,8 @@ def test_nginx_body_limit_lets_the_largest_allowed_upload_reach_django():
 
 
 def test_nginx_static_alias_is_static_root_and_redirects_http():
-    assert re.search(r"location /static/ \{\s*alias /srv/jiaxiang/%s/;" % Path(settings.STATIC_ROOT).name, SITE)
+    static_root = Path(settings.STATIC_ROOT).name
+    assert re.search(rf"location /static/ \{{\s*alias /srv/jiaxiang/{static_root}/;", SITE)
     assert f"/{settings.STATIC_URL.strip('/')}/" == "/static/"
     assert "return 301 https://$host$request_uri;" in SITE
     assert re.search(r"listen 443 ssl", SITE) and "ssl_protocols TLSv1.2 TLSv1.3;" in SITE

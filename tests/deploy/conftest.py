@@ -57,3 +57,13 @@ def reference_data_reload(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         _restore_reference_data()
+
+
+@pytest.fixture
+def reference_data(reference_data_reload, transactional_db):
+    """Divisions, units and rules at the start of a transactional test (an earlier one's flush removed them)."""
+    from org.models import Division
+    from tests.cases.test_sweep_deadlines import _restore_reference_data
+
+    if not Division.objects.exists():
+        _restore_reference_data()

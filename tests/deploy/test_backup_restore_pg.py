@@ -43,7 +43,7 @@ print(json.dumps({{"name": p.name, "id": p.id_number, "phone": p.phone, "case": 
 
 
 def test_a_dump_restored_into_a_fresh_database_reads_back_the_decrypted_party(
-        make_case, secretary_a, tmp_path, reference_data_reload):
+        reference_data, make_case, secretary_a, tmp_path):
     case = make_case(secretary_a, VILLAGE_A, parties=[
         party_row("王五", id_number=ID_NUMBER, phone="13912345678"), party_row("赵六", "respondent")])
     party = Party.objects.get(dispute=case, name="王五")
@@ -86,7 +86,7 @@ def test_a_dump_restored_into_a_fresh_database_reads_back_the_decrypted_party(
         assert again.returncode == 1 and "已有" in again.stderr  # never over a database that has tables
 
 
-def test_rotation_keeps_the_newest_dumps(tmp_path, reference_data_reload):
+def test_rotation_keeps_the_newest_dumps(tmp_path, reference_data):
     backups = tmp_path / "backups"
     for _ in range(3):
         done = run("backup.sh", pg_url(), env={"BACKUP_DIR": str(backups), "BACKUP_KEEP": "2",

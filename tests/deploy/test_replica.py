@@ -12,7 +12,7 @@ from cases.models import Dispute
 from core.replica import reports_from_replica
 from jiaxiang.db_router import ReplicaRouter, is_report_view
 from org.models import Membership
-from tests.conftest import TOWN_X, VILLAGE_A
+from tests.conftest import VILLAGE_A
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
 

@@ -36,3 +36,15 @@ def password_age_rule_on(app_configs, **kwargs):
     if not settings.DEBUG and not settings.PASSWORD_MAX_AGE_DAYS:
         return [Warning("生产环境关闭了密码定期更换（PASSWORD_MAX_AGE_DAYS=0）。", id="jiaxiang.W002")]
     return []
+
+
+@register(Tags.security, deploy=True)
+def tls_proxy_is_a_trusted_proxy(app_configs, **kwargs):
+    """BEHIND_TLS_PROXY believes X-Forwarded-Proto: only right when the proxy that sets it is known (docs/deploy.md)."""
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None) and not settings.TRUSTED_PROXIES:
+        return [Warning(
+            "BEHIND_TLS_PROXY=true，但 TRUSTED_PROXIES 为空：任何客户端都能伪造 X-Forwarded-Proto。",
+            hint="把终结 TLS 的反向代理地址写进 TRUSTED_PROXIES（同机 nginx：127.0.0.1,::1），并只让它连接 gunicorn。",
+            id="jiaxiang.W003",
+        )]
+    return []

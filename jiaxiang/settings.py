@@ -3,6 +3,7 @@
 Every deployment knob is an environment variable (or a line of `.env`, see `.env.example`).
 """
 
+import copy
 import datetime
 import os
 import tempfile
@@ -74,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "core.middleware.RefusedMiddleware",  # a service's refusal that no form showed becomes a Chinese error page
+    "jiaxiang.db_router.ReportsFromReplicaMiddleware",  # statistics and exports read from DATABASES["replica"]
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -118,6 +120,22 @@ else:
     # JIT compilation cost ~1 s per list query at 100k cases and saved nothing (docs/benchmarks.md).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+
+# A read replica for statistics and exports (docs/deploy.md): REPLICA_DATABASE_URL, otherwise the primary itself.
+# jiaxiang/db_router.py sends the case-content reads of the views named in REPLICA_VIEWS there; everything else,
+# and every write, goes to the primary. Tests share the primary's test database (MIRROR).
+_replica_url = env("REPLICA_DATABASE_URL", default="")
+DATABASES["replica"] = env.db("REPLICA_DATABASE_URL") if _replica_url else copy.deepcopy(DATABASES["default"])
+DATABASES["replica"].update(ATOMIC_REQUESTS=False, TEST={"MIRROR": "default"})
+if DATABASES["replica"]["ENGINE"] != "django.db.backends.sqlite3":
+    # Read-only sessions: a write routed here by mistake fails loudly instead of landing on the replica (or, when the
+    # "replica" is the primary itself, bypassing the router's rule that writes go to "default").
+    DATABASES["replica"]["OPTIONS"] = {"options": "-c jit=off -c default_transaction_read_only=on"}
+    DATABASES["replica"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASE_ROUTERS = ["jiaxiang.db_router.ReplicaRouter"]
+REPLICA_READS = env.bool("REPLICA_READS", default=bool(_replica_url))  # off: the replica alias is never used
+REPLICA_VIEWS = ["stats:*", "cases:export", "cases:casebook_export"]  # URL names; "app:*" for a whole namespace
+REPLICA_APPS = ["cases", "meetings", "stats"]  # only their models; accounts, sessions, org, audit stay on the primary
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -200,6 +218,7 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_COOKIE_HTTPONLY = True  # no script reads the token; forms carry it
 SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probes talk plain HTTP to gunicorn on 127.0.0.1 (jiaxiang/health.py)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
@@ -299,6 +318,22 @@ WECOM_WEBHOOK_URL = env("WECOM_WEBHOOK_URL", default="https://qyapi.weixin.qq.co
 # E-mail through Django's mail framework: EMAIL_URL=smtp+tls://user:password@smtp.example.cn:587 (django-environ).
 vars().update(env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://127.0.0.1:25"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="平安周例会 <noreply@localhost>")
+
+# --- Cache and sessions (docs/deploy.md): optional Redis, shared by every app server --------------------------------
+# REDIS_URL (or CACHE_URL), e.g. redis://127.0.0.1:6379/0. Without it: the per-process memory cache and sessions in
+# the database, which is right for one server. With it: Django's built-in Redis cache, and sessions cached there but
+# still written through to the database (cached_db), so a Redis restart signs nobody out. The lockout (django-axes,
+# database handler) and the reveal budget (PII_REVEALS_PER_HOUR, counted in the database) never depend on the cache.
+_cache_url = env("CACHE_URL", default="") or env("REDIS_URL", default="")
+if _cache_url.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {"default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url, "KEY_PREFIX": "jiaxiang",
+        "TIMEOUT": 300, "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    }}
+    SESSION_ENGINE = env("SESSION_ENGINE", default="django.contrib.sessions.backends.cached_db")
+elif _cache_url:
+    CACHES = {"default": env.cache_url("CACHE_URL")}
+SESSION_ENGINE = env("SESSION_ENGINE", default=globals().get("SESSION_ENGINE", "django.contrib.sessions.backends.db"))
 
 LOGGING = {
     "version": 1,

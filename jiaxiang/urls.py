@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from cases import urls as case_urls
 from cases.views.home import home
+from jiaxiang.health import healthz
 
 admin.site.site_header = "平安周例会 · 系统管理"
 admin.site.site_title = "平安周例会"
@@ -24,4 +25,5 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),  # token-authenticated JSON API for external systems (docs/api.md)
+    path("healthz", healthz, name="healthz"),  # no login: for the load balancer and monitoring (docs/deploy.md)
 ]

@@ -106,7 +106,7 @@ class Robot(models.Model):
 
     class Format(models.TextChoices):
         TEXT = "text", "文本"
-        MARKDOWN = "markdown", "富文本（Markdown）"
+        MARKDOWN = "markdown", "Markdown"
 
     division = models.OneToOneField(
         "org.Division", verbose_name="所属区划", on_delete=models.PROTECT, related_name="wecom_robot"

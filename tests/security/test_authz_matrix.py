@@ -364,6 +364,7 @@ SAMPLES = {
     "home": NONE,
     "login": NONE,
     "logout": NONE,
+    "healthz": NONE,
     "cases:list": NONE,
     "cases:export": NONE,
     "cases:create": NONE,
@@ -481,6 +482,8 @@ url                        obj  anon  sec_a   sec_b   town_x  town_y  county  un
 home                       -    L     OK      OK      OK      OK      OK      OK      OK      OK      OK      OK      OK
 login                      -    OK    OK      OK      OK      OK      OK      OK      OK      OK      OK      OK      OK
 logout                     -    405/OK 405/OK 405/OK  405/OK  405/OK  405/OK  405/OK  405/OK  405/OK  405/OK  405/OK  405/OK
+# /healthz (docs/deploy.md): no login, no personal data, for the load balancer; GET only
+healthz                    -    OK/405 OK/405 OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405
 cases:list                 -    L     OK      OK      OK      OK      OK      OK      OK      OK      OK      OK      OK
 # 导出Excel (issue 10 #4): the ledger's own rows (masked) for whoever reads case content; GET only
 cases:export               -    L     OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  OK/405  403/405 403/405 403/405

@@ -2,12 +2,14 @@
 
     */5 * * * * cd /srv/jiaxiang && .venv/bin/python manage.py sweep_deadlines
 
-Idempotent and safe to run twice at once; see cases/supervision.py.
+Idempotent and safe to run twice at once; see cases/supervision.py. With more than one app server, only one node
+sweeps at a time (a PostgreSQL advisory lock, core/locks.py): a second run that finds it held says so and exits 0.
 """
 
 from django.core.management.base import BaseCommand
 
 from cases.services.supervision import sweep
+from core.locks import single_node
 
 
 class Command(BaseCommand):
@@ -24,7 +26,12 @@ class Command(BaseCommand):
         return parser
 
     def handle(self, *args, verbosity=1, **options):
-        report = sweep()
+        with single_node("sweep_deadlines") as mine:
+            if not mine:
+                if verbosity:
+                    self.stdout.write("另一节点正在执行时限检查，本次跳过（下次定时再查）。")
+                return
+            report = sweep()
         if verbosity == 0:
             return
         lines = [

@@ -2,7 +2,6 @@
 no cookie; one query when no queue is installed, two with one."""
 
 import json
-import sys
 
 import pytest
 from django.db import OperationalError, models
@@ -21,8 +20,9 @@ def get(client, **extra):
 
 @pytest.fixture
 def no_queue(monkeypatch):
-    """The job-queue package may or may not be installed in this environment: pretend it is not."""
-    monkeypatch.setitem(sys.modules, "django_tasks", None)  # `import django_tasks` now raises ImportError
+    """The job-queue package may or may not be installed in this environment: pretend the probe finds none (the
+    package itself stays importable: notify's delivery uses it on every request that changes a case)."""
+    monkeypatch.setattr(health, "queue_models", lambda: [])
 
 
 def test_healthy_answer_is_json_200_without_login_cookie_or_personal_data(client, no_queue, django_assert_num_queries):
@@ -84,10 +84,6 @@ def test_a_queue_table_that_does_not_answer_is_503(client, monkeypatch):
     response, body = get(client)
     assert response.status_code == 503
     assert body == {"status": "error", "checks": {"database": "ok", "migrations": "ok", "queue": "error"}}
-
-
-def test_queue_models_come_from_installed_django_tasks_apps_only(no_queue):
-    assert health.queue_models() == []
 
 
 def test_with_django_tasks_installed_its_database_backend_is_checked(client):

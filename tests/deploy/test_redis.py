@@ -35,7 +35,7 @@ def settings_with(**env):
 
 
 def test_without_redis_the_cache_is_per_process_and_sessions_are_in_the_database():
-    assert settings_with() == {"cache": "django.core.cache.backends.locmem.LocMemCache", "location": None,
+    assert settings_with() == {"cache": "django.core.cache.backends.locmem.LocMemCache", "location": "",
                                "sessions": "django.contrib.sessions.backends.db"}
 
 

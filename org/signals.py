@@ -14,10 +14,14 @@ def _membership_saved(sender, instance, raw, **kwargs):
         sync_from_membership(instance)
 
 
+ACCOUNT_FIELDS = {"first_name", "last_name", "username", "is_active"}
+
+
 @receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="org.people.rename")
-def _account_saved(sender, instance, raw, created, **kwargs):
-    """An account renamed or switched off: its directory row says so too."""
-    if raw or created:
+def _account_saved(sender, instance, raw, created, update_fields=None, **kwargs):
+    """An account renamed or switched off: its directory row says so too. A save of other fields (a login writes
+    last_login) leaves the row alone."""
+    if raw or created or (update_fields is not None and not set(update_fields) & ACCOUNT_FIELDS):
         return
     Person.objects.filter(user=instance).exclude(name=display_name(instance), active=instance.is_active).update(
         name=display_name(instance), active=instance.is_active)

@@ -77,3 +77,19 @@ def test_pickers_list_accounts_first_and_only_people_in_post(make_user):
     make_user(Role.TOWN_LEADER, TOWN_X, username="zz_with_account")
     names = [p.name for p in people.leader_choices(town)]
     assert names.index("zz_with_account") < names.index("阿无账号") and "已调离" not in names
+
+
+@pytest.mark.django_db
+def test_a_renamed_account_renames_its_row_but_a_login_does_not_touch_it(make_user):
+    user = make_user(Role.TOWN_STAFF, TOWN_X, username="zhang")
+    user.first_name = "张三丰"
+    user.save()
+    person = Person.objects.get(user=user)
+    assert person.name == "张三丰"
+    person.name = "张三丰（司法所）"
+    person.save()
+    from django.contrib.auth.models import update_last_login
+
+    update_last_login(None, user)  # what a login writes: last_login only
+    person.refresh_from_db()
+    assert person.name == "张三丰（司法所）"

@@ -18,14 +18,14 @@ import time
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from org.jurisdiction import subtree_q
 from org.models import Division, Level, Unit
 from org.selectors import divisions_within, membership_of
 
-from . import policy
+from . import policy, selectors
 from .models import (
     OPEN_STATUSES,
     Assignment,
@@ -220,10 +220,9 @@ class DisputeFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        # Exists() rather than a join: no duplicate rows, so no DISTINCT and no COUNT over DISTINCT.
-        party = Party.objects.filter(dispute=OuterRef("pk"), name__contains=value)
-        # Never the ID number or phone (module docstring): those are found on the look-up page only.
-        return queryset.filter(Q(number__icontains=value) | Q(title__contains=value) | Exists(party))
+        # The search column holds the number, title and party names, lower-cased (cases.denorm; pg_trgm-indexed on
+        # PostgreSQL). Never the ID number or phone (module docstring): those are found on the look-up page only.
+        return queryset.filter(search_text__contains=value.lower())
 
     def filter_queryset(self, queryset):
         qs = super().filter_queryset(queryset)
@@ -294,7 +293,28 @@ class DisputeFilter(django_filters.FilterSet):
                                                                 lead_leader_id=value)))
 
     def filter_division(self, queryset, name, value):
+        if value.level == Level.TOWNSHIP:
+            return queryset.filter(town_id=value.code)  # the town's ledger index
         return queryset.filter(subtree_q("village__code", value))
+
+    # Filters the per-village tally can count (selectors.tally_counts); any other makes the ledger count cases.
+    TALLIED = frozenset({"status", "risk", "division"})
+
+    def tallied_total(self) -> int | None:
+        """The ledger's exact total from the tally when every filter in use is one it counts; else None."""
+        form = self.form
+        if not form.is_valid():
+            return None
+        used = {k: v for k, v in form.cleaned_data.items() if v not in (None, "") and k != "order"}
+        if set(used) - self.TALLIED:
+            return None
+        spec = {}
+        if "status" in used:
+            spec["status"] = STATUS_SETS.get(used["status"], (used["status"],))
+        if "risk" in used:
+            spec["risk"] = RISK_SETS.get(used["risk"], (used["risk"],))
+        counts = selectors.tally_counts(self.user, within=used.get("division"), total=spec) if self.user else None
+        return None if counts is None else counts["total"]
 
     def active(self) -> list[tuple[str, str]]:
         """[(label, shown value)] of the filters in use, for the line above the list (a dashboard link says what it

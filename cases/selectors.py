@@ -1,7 +1,7 @@
 """All reads of cases start here: one visibility selector, one access helper per model."""
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 
 from core import crypto
@@ -15,6 +15,7 @@ from .models import (
     Assignment,
     Attachment,
     CaseEvent,
+    CaseTally,
     Dispute,
     Duty,
     EarlyWarning,
@@ -28,8 +29,27 @@ from .models import (
 
 
 def _subtree(qs, code, level):
-    """Cases whose village lies inside the division (a code range on the village index, docs/benchmarks.md)."""
+    """Cases whose village lies inside the division: the village's or the town's own column (each has its ledger
+    index, docs/performance.md), or a code range on the village index for the county."""
+    if level == Level.VILLAGE:
+        return qs.filter(village_id=code)
+    if level == Level.TOWNSHIP:
+        return qs.filter(town_id=code)
     return qs.filter(subtree_q("village__code", (code, level)))
+
+
+def visible_subtree(user) -> tuple[str, str] | None:
+    """(code, level) when the cases `user` sees are exactly those of one division's villages (village, town and
+    county-centre roles, town discipline officers, 督导组); None for every other scope."""
+    m = membership_of(user)
+    if m is None:
+        return None
+    if m.role in VILLAGE_ROLES:
+        return m.division_id, Level.VILLAGE
+    if (m.role in TOWN_ROLES or m.role in (Role.COUNTY_CENTRE, Role.SUPERVISOR)
+            or (m.role == Role.DISCIPLINE and m.division.level == Level.TOWNSHIP)):
+        return m.division_id, m.division.level
+    return None
 
 
 def cases_visible_to(user) -> QuerySet:
@@ -38,22 +58,35 @@ def cases_visible_to(user) -> QuerySet:
     m = membership_of(user)
     if m is None:
         return qs.none()
-    if m.role in VILLAGE_ROLES:
-        return qs.filter(village_id=m.division_id)
-    if m.role in TOWN_ROLES or (m.role == Role.DISCIPLINE and m.division.level == Level.TOWNSHIP):
-        return _subtree(qs, m.division_id, m.division.level)
-    if m.role == Role.COUNTY_CENTRE:  # the county centre reads every case of the county (DESIGN.md §7)
-        return _subtree(qs, m.division_id, m.division.level)
+    scope = visible_subtree(user)  # village and town roles, the county centre (every case of the county), 督导组
+    if scope is not None:
+        return _subtree(qs, *scope)
     if m.role == Role.DISCIPLINE:  # county discipline commission: county cases and every supervised case
         return qs.filter(Q(tier=Tier.COUNTY) | Exists(Supervision.objects.filter(dispute=OuterRef("pk"))))
-    if m.role == Role.SUPERVISOR:  # 督导组 sit in on meetings everywhere and spot-check closed cases (read only)
-        return _subtree(qs, m.division_id, m.division.level)
     if m.role == Role.UNIT_STAFF:  # transferred to the unit (lead or assisting), or responsible under an active 四定
         assigned = Assignment.objects.filter(dispute=OuterRef("pk"), active=True, responsible_unit_id=m.unit_id)
         assisting = Referral.objects.filter(dispute=OuterRef("pk"), kind=ReferralKind.TRANSFER, to_unit_id=m.unit_id,
                                             ended_at__isnull=True)
         return qs.filter(Q(holder_unit_id=m.unit_id) | Exists(assigned) | Exists(assisting))
     return qs.none()  # administrators and auditors see no case content
+
+
+def tally_counts(user, *, within=None, **named) -> dict[str, int] | None:
+    """Counts of the cases `user` sees, from the per-village tally (cases.denorm) instead of the cases: one small
+    query, whatever the number of cases. `named` maps a name to {"status": codes, "risk": codes} (either may be
+    left out: every value); `within` narrows to a division inside the user's. None when the user's scope is not a
+    division's villages (the caller then counts the cases)."""
+    scope = visible_subtree(user)
+    if scope is None:
+        return None
+    rows = CaseTally.objects.filter(subtree_q("village__code", scope))
+    if within is not None:
+        rows = rows.filter(subtree_q("village__code", within))
+    sums = {}
+    for name, spec in named.items():
+        where = Q(**{f"{k}__in": v for k, v in spec.items() if v is not None})
+        sums[name] = Sum("n", filter=where) if where else Sum("n")
+    return {k: v or 0 for k, v in rows.aggregate(**sums).items()}
 
 
 def get_case_for_user(user, number: str, *, write: bool = False) -> Dispute:

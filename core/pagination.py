@@ -33,7 +33,9 @@ class Page:
         return min(self.max_pages, max(1, -(-self.total // size)))
 
 
-def paginate(queryset, page_param, *, per_page=None, max_pages=None) -> Page:
+def paginate(queryset, page_param, *, per_page=None, max_pages=None, total=None, count_cap=None) -> Page:
+    """One page of `queryset`. `total`, when the caller knows it exactly (a kept tally), saves the count; else the
+    rows are counted up to `count_cap` (default: every page that may be browsed) and the page says "N+" beyond."""
     per_page = per_page or settings.CASE_LIST_PAGE_SIZE
     max_pages = max_pages or settings.CASE_LIST_MAX_PAGES
     try:
@@ -42,11 +44,14 @@ def paginate(queryset, page_param, *, per_page=None, max_pages=None) -> Page:
         number = 1
     too_deep = number > max_pages
     number = min(number, max_pages)
-    cap = per_page * max_pages
-    # COUNT over a LIMITed subquery: cost bounded by `cap` rows whatever the table size.
-    total = queryset.order_by().values("pk")[: cap + 1].count()
-    capped = total > cap
-    total = min(total, cap)
+    if total is not None:
+        capped = False
+    else:
+        cap = count_cap or per_page * max_pages
+        # COUNT over a LIMITed subquery: cost bounded by `cap` rows whatever the table size.
+        total = queryset.order_by().values("pk")[: cap + 1].count()
+        capped = total > cap
+        total = min(total, cap)
     offset = (number - 1) * per_page
     ids = queryset.values("pk")[offset : offset + per_page + 1]
     rows = list(queryset.filter(pk__in=ids))

@@ -77,6 +77,7 @@ from .records import (
     WarningDeadline,
 )
 from .rules import CalendarDay, DeadlineRule, EscalationRule
+from .tally import CaseTally
 
 __all__ = [
     "BASIC_FIELDS", "EVENT_FIELDS", "event_field_label", "event_value_label",
@@ -93,5 +94,6 @@ __all__ = [
     "SupervisionAction", "SupervisionActionKind", "SupervisionNoticeSequence",
     "CitizenCode", "CitizenRating", "SATISFIED_VALUES",
     "Agreement", "AgreementForm", "CaseMediator", "ConfirmationResult", "DocumentKind", "DocumentTemplate", "FollowUp", "FollowUpDay",
+    "CaseTally",
     "MediationSession", "Mediator", "MediatorChange", "MediatorKind", "Performance", "SessionForm", "committee_name",
 ]

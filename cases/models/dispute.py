@@ -97,6 +97,16 @@ class Dispute(models.Model):
     # the deadline then in force (DESIGN.md §8, stats.figures.on_time_rate), and a relapse is never a second success.
     first_resolved_at = models.DateTimeField("首次化解时间", null=True, blank=True, editable=False)
     first_resolved_on_time = models.BooleanField("首次化解是否按时", null=True, editable=False)
+    # The town of `village` (a village never moves, so this never changes): the town ledger reads its newest cases
+    # from the index (town, -created_at, -id) instead of sorting the whole town (docs/performance.md). Set by save().
+    town = models.ForeignKey(
+        Division, verbose_name="所在镇街", null=True, editable=False, on_delete=models.PROTECT, related_name="+",
+        db_index=False,
+    )
+    # Case number, title and party names, lower-cased: what the ledger's keyword searches. Kept by database triggers
+    # (cases/migrations/0022_ledger_scale.py) on every write of the number, the title or a party's name, whoever
+    # writes (services, imports, anonymisation, the admin); PostgreSQL indexes it with pg_trgm (GIN).
+    search_text = models.TextField("检索文本", blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = "矛盾纠纷"
@@ -105,6 +115,8 @@ class Dispute(models.Model):
         indexes = [
             # The case list's default order (newest first), per village subtree.
             models.Index(fields=["village", "-created_at", "-id"], name="dispute_village_created"),
+            # A town's ledger in its default order: its first page reads 26 index entries, page 200 reads 5,000.
+            models.Index(fields=["town", "-created_at", "-id"], name="dispute_town_created"),
             # The county's list (tier = county) and the agenda's "open at this tier" lookups.
             models.Index(fields=["tier", "status"], name="dispute_tier_status"),
             # The county's list in its default order (newest first) without sorting the whole tier.
@@ -132,6 +144,11 @@ class Dispute(models.Model):
 
     def get_absolute_url(self):
         return reverse("cases:detail", args=[self.number])
+
+    def save(self, *args, **kwargs):
+        if self.town_id is None and self.village_id:
+            self.town_id = self.village.parent_id
+        super().save(*args, **kwargs)
 
     @property
     def is_open(self) -> bool:

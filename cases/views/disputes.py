@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -22,6 +23,8 @@ from ..services.disputes import EDITABLE_FIELDS
 from ..services.pii import reveal_limit
 from .actions import action_links
 
+LEDGER_COUNT_PAGES = 20  # pages counted when the tally cannot answer (docs/performance.md)
+
 
 def _writer_membership(user):
     if not policy.can_register(user):
@@ -33,7 +36,10 @@ def _writer_membership(user):
 def dispute_list(request):
     f = DisputeFilter.for_user(request.GET, request.user, selectors.case_list(request.user),
                               session=request.session)
-    page = paginate(f.qs, request.GET.get("page"))
+    # The exact total from the tally when the filters allow (status, risk, division); otherwise the cases are
+    # counted up to LEDGER_COUNT_PAGES pages ("共 500+ 条"): a keyword's count never scans a whole town.
+    page = paginate(f.qs, request.GET.get("page"), total=f.tallied_total(),
+                    count_cap=settings.CASE_LIST_PAGE_SIZE * LEDGER_COUNT_PAGES)
     return render(request, "cases/dispute_list.html", {
         "filter": f, "page": page, "active_filters": f.active(), "can_create": policy.can_register(request.user),
         "can_lookup_pii": policy.can_lookup_pii(request.user), "can_export": policy.can_export_cases(request.user),

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "meetings",
     "notify",
     "stats",
+    "perf",  # benchmark seed and timing commands only (docs/performance.md)
     "api",  # the intake API for the 12345 hotline and the grid platform (docs/api.md)
 ]
 

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count, F, Max, Min
 
-from cases.management.commands import seed_benchmark
+from perf.management.commands import seed_benchmark
 from cases.models import CaseEvent, Dispute, EventKind, Party, Status
 from org.models import Division
 from tests.conftest import VILLAGE_A

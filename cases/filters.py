@@ -18,7 +18,7 @@ import time
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from org.jurisdiction import subtree_q
@@ -211,7 +211,9 @@ class DisputeFilter(django_filters.FilterSet):
         if "division" in form.fields and self.shown_level and not getattr(form, "_division_shown", False):
             field = form.fields["division"]
             picked = str(self.data.get("division") or "")
-            options = [(d.code, d.name) for d in field.queryset if d.level == self.shown_level or d.code == picked]
+            # The next level down (and the picked one) read as pairs: the county's 469 divisions are not built as
+            # objects on every ledger page.
+            options = list(field.queryset.filter(Q(level=self.shown_level) | Q(code=picked)).values_list("code", "name"))
             field.widget.choices = [("", field.empty_label), *options]
             form._division_shown = True
         return form

@@ -82,6 +82,9 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "jiaxiang.urls"
 
+# <input>, <select> and <textarea> written in Python, byte for byte as Django's templates (core/form_renderer.py).
+FORM_RENDERER = "core.form_renderer.FastRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

@@ -54,8 +54,8 @@ def test_the_projects_forms_render_the_same(county_user, secretary_a, settings):
     from cases import selectors
     from cases.filters import DisputeFilter
     from cases.forms.disputes import DisputeCreateForm
-    from org.selectors import villages_within
     from org.models import Division
+    from org.selectors import villages_within
 
     pages = []
     for data in ("", "status=open&risk=red&q=%3Cx%3E&division=370829001000&clock=overdue", "page=x&unit=zz"):

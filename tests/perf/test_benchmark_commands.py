@@ -10,9 +10,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count, F, Max, Min
 
-from perf.management.commands import seed_benchmark
 from cases.models import CaseEvent, Dispute, EventKind, Party, Status
 from org.models import Division
+from perf.management.commands import seed_benchmark
 from tests.conftest import VILLAGE_A
 
 PAGES = ["列表第1页", "筛选 调处中+红+山林土地", "关键词 q=王", "深分页 page=200", "越界 page=5000（应截断）",

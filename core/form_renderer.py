@@ -78,7 +78,7 @@ def render_label(c: dict) -> str:
     if not c.get("use_tag"):
         return _text(c["label"])
     tag = _text(c["tag"])
-    return f"<{tag}{_attrs(c['attrs'])}>{_text(c['label'])}</{tag}>"
+    return f"<{tag}{_attrs(c['attrs'] or {})}>{_text(c['label'])}</{tag}>"
 
 
 class FastRenderer(DjangoTemplates):

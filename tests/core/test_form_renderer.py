@@ -75,6 +75,8 @@ class LabelForm(forms.Form):
     plain = forms.CharField(label="关键词")
     tricky = forms.CharField(label=TRICKY, required=False)
     bare = forms.CharField(label="无标签")
+    choice = forms.ChoiceField(label="方式", choices=CHOICES, widget=forms.RadioSelect)
+    several = forms.MultipleChoiceField(label="多选", choices=CHOICES, widget=forms.CheckboxSelectMultiple)
 
 
 @pytest.mark.parametrize("kwargs", [{}, {"label_suffix": "："}, {"attrs": {"class": "lab", "hidden": True}},

@@ -2,6 +2,7 @@
 
     manage.py benchmark [--repeat 15] [--user USERNAME] [--only TEXT] [--explain] [--no-export]
     manage.py benchmark --export [--user USERNAME]
+    manage.py benchmark --sweep
 
 The ceiling (issue 14, perf.views.ceiling): one primary-key index query for 50 cases rendered in a bare 7-column
 table, through the same middleware, requested by the same client. For every page the ceiling and the page are
@@ -21,6 +22,10 @@ marked verified, as after a real 2FA login. Run with DEBUG=false for production-
 --export measures the ledger's Excel export alone (50,000 rows in ≤ 15 s and ≤ 150 MB peak RSS): the county
 centre's (or --user's) unfiltered ledger, first EXPORT_ROWS rows in the ledger's order, written by the same
 `cases.exports.write_ledger` as the 导出Excel link into a temporary file.
+
+--sweep runs sweep_deadlines once in a child process and prints its wall time and peak RSS (≤ 60 s and ≤ 300 MB
+at 1,000,000 cases with 100,000 open). It really sweeps (yellow and red cards, supervisions): a benchmark database
+only.
 
 Creates or updates bench_town / bench_county / bench_village (BENCHMARK ONLY accounts, no usable password).
 """
@@ -70,6 +75,7 @@ EXPORT_ROWS = 50_000  # issue 14: the ledger export of 50,000 rows ...
 EXPORT_SECONDS, EXPORT_MB = 15, 150  # ... in at most 15 s and 150 MB peak RSS
 DASHBOARD_MS = 300  # the dashboard: ≤ 300 ms uncached (a time, not a ratio)
 DETAIL_QUERIES = 8  # case detail: ≤ 8 queries however long the history
+SWEEP_SECONDS, SWEEP_MB = 60, 300  # sweep_deadlines over 1,000,000 cases with 100,000 open
 
 # Targets (issue 14): the ratio to the ceiling measured alongside. LEDGER covers every ledger page and filter.
 LEDGER, KEYWORD, HOME, DETAIL, AGENDA, OTHER = 1.5, 3.0, 1.5, 1.5, 3.0, None
@@ -158,14 +164,19 @@ class Command(BaseCommand):
         parser.add_argument("--only", help="只测名称含此文字的页面（如“台账”“统计”）")
         parser.add_argument("--explain", action="store_true", help="打印第一个用户列表页主查询的执行计划")
         parser.add_argument("--no-export", action="store_true", help="不在最后另起进程测量导出")
+        parser.add_argument("--sweep", action="store_true",
+                            help="只测量 sweep_deadlines（另起进程）的耗时和内存峰值；会真实写入提醒和督办，请在基准库上运行")
         parser.add_argument("--export", action="store_true",
                             help=f"只测量台账导出Excel（{EXPORT_ROWS}行，县中心或 --user 的台账）的耗时和进程内存峰值")
 
-    def handle(self, *args, repeat, user, explain, verbosity, export=False, only=None, no_export=False, **options):
+    def handle(self, *args, repeat, user, explain, verbosity, export=False, only=None, no_export=False, sweep=False,
+               **options):
         if not 1 <= repeat <= 10_000:
             raise CommandError(f"--repeat 应在 1 到 10000 之间（收到 {repeat}）。")
         if not Division.objects.filter(code=TOWN_CODE).exists():
             raise CommandError("尚未导入区划，请先运行 manage.py load_divisions（以及 seed_benchmark 生成数据）。")
+        if sweep:
+            return self.measure_sweep()
         users = [self.named_user(user)] if user else self.bench_users()
         if export:
             return self.measure_export(*(users[0] if user else users[1]))  # bench_county reads the whole county
@@ -252,6 +263,38 @@ class Command(BaseCommand):
             if best is None or size > best[1]:
                 best = (meeting.pk, size)
         return best
+
+    def measure_sweep(self):
+        """sweep_deadlines in a child process: wall time and the child's peak RSS (RUSAGE_CHILDREN), with the open
+        and overdue cases it had to look at."""
+        from cases.models import OPEN_STATUSES
+        from cases.rules.deadlines import overdue_q
+
+        open_cases = Dispute.objects.filter(status__in=OPEN_STATUSES).count()
+        overdue = Dispute.objects.filter(overdue_q()).count()
+        self.stdout.write(f"数据库 {connection.vendor}；纠纷 {Dispute.objects.count()} 条，其中未办结 {open_cases} 条、"
+                          f"已逾期 {overdue} 条；DEBUG={settings.DEBUG}")
+        manage = os.path.join(settings.BASE_DIR, "manage.py")
+        # Twice: the first run marks whatever the seed left unmarked; the second is the steady state of a sweep
+        # every five minutes (only what changed since). Each in its own child, so each peak RSS is its own.
+        for label in ("第一次", "第二次（稳态）"):
+            code = ("import resource, subprocess, sys, time; t0 = time.perf_counter(); "
+                    "r = subprocess.run([sys.executable, sys.argv[1], 'sweep_deadlines', '-v', '0']); "
+                    "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+                    "print(time.perf_counter() - t0, u.ru_utime + u.ru_stime, u.ru_maxrss, r.returncode)")
+            done = subprocess.run([sys.executable, "-c", code, manage], capture_output=True, text=True, check=False)
+            try:
+                elapsed, cpu, maxrss, returncode = done.stdout.split()[-4:]
+                elapsed, cpu, peak = float(elapsed), float(cpu), int(maxrss) / (1024 * 1024 if sys.platform == "darwin"
+                                                                               else 1024)
+            except ValueError:
+                raise CommandError(f"sweep_deadlines 测量失败：{done.stdout[-300:]} {done.stderr[-800:]}") from None
+            if returncode != "0":
+                raise CommandError(f"sweep_deadlines 失败（退出码 {returncode}）：{done.stderr[-800:]}")
+            ok_time, ok_mem = elapsed <= SWEEP_SECONDS, peak <= SWEEP_MB
+            self.stdout.write(f"{label}：耗时 {elapsed:.1f} 秒（CPU {cpu:.1f} 秒，目标 ≤ {SWEEP_SECONDS} 秒，"
+                              f"{'达标' if ok_time else '超标'}）；进程峰值内存 {peak:.0f} MB（目标 ≤ {SWEEP_MB} MB，"
+                              f"{'达标' if ok_mem else '超标'}）")
 
     def export_in_fresh_process(self):
         """The export in its own process, so its peak RSS is the export's alone."""

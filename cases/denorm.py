@@ -3,7 +3,8 @@
 * `Dispute.search_text`: the case number, title and party names, lower-cased; what the ledger's keyword searches.
   PostgreSQL indexes it with pg_trgm (GIN), so a name or number of three characters or more is found from the index
   whatever the jurisdiction's size.
-* `Dispute.town`: the village's town (set by `Dispute.save`; a village never moves).
+* `Dispute.town`: the village's town (set by `Dispute.save`, and by the insert trigger when a bulk insert left it
+  empty; a village never moves).
 * `CaseTally`: cases per (village, status, risk), summed for the home page's cards and the ledger's count.
 
 The triggers run on every write, whoever writes: the services, imports, anonymisation, the admin, raw SQL. On
@@ -30,6 +31,9 @@ _PG = [
     # --- search_text ---
     f"""CREATE OR REPLACE FUNCTION cases_dispute_search_text() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
+      IF TG_OP = 'INSERT' AND NEW.town_id IS NULL THEN  -- a bulk insert that did not name the town
+        NEW.town_id := (SELECT v.parent_id FROM org_division v WHERE v.code = NEW.village_id);
+      END IF;
       IF TG_OP = 'INSERT' AND NEW.search_text <> '' THEN RETURN NEW; END IF;
       NEW.search_text := lower(NEW.number || ' ' || NEW.title || coalesce(' ' || (
         SELECT string_agg(p.name, ' ' ORDER BY p.id) FROM {P} p WHERE p.dispute_id = NEW.id), ''));
@@ -99,8 +103,12 @@ _SQLITE_BUMP = (f"INSERT INTO {T} (village_id, status, risk, n) VALUES ({{v}}.vi
 _SQLITE = [
     f"DROP TRIGGER IF EXISTS {name}" for name in (
         "cases_dispute_search_ins", "cases_dispute_search_upd", "cases_party_search_ins", "cases_party_search_del",
-        "cases_party_search_upd", "cases_dispute_tally_ins", "cases_dispute_tally_del", "cases_dispute_tally_upd")
+        "cases_party_search_upd", "cases_dispute_tally_ins", "cases_dispute_tally_del", "cases_dispute_tally_upd",
+        "cases_dispute_town_ins")
 ] + [
+    f"""CREATE TRIGGER cases_dispute_town_ins AFTER INSERT ON {D} WHEN NEW.town_id IS NULL BEGIN
+        UPDATE {D} SET town_id = (SELECT v.parent_id FROM org_division v WHERE v.code = NEW.village_id)
+        WHERE id = NEW.id; END""",
     f"""CREATE TRIGGER cases_dispute_search_ins AFTER INSERT ON {D} WHEN NEW.search_text = '' BEGIN
         UPDATE {D} SET search_text = {_TEXT_NEW} WHERE id = NEW.id; END""",
     f"""CREATE TRIGGER cases_dispute_search_upd AFTER UPDATE OF number, title ON {D} BEGIN
@@ -145,7 +153,7 @@ def install(connection=default_connection) -> None:
 
 
 def uninstall(connection=default_connection) -> None:
-    statements = _DROP_PG if connection.vendor == "postgresql" else _SQLITE[:8]
+    statements = _DROP_PG if connection.vendor == "postgresql" else _SQLITE[:9]
     with connection.cursor() as cursor:
         for sql in statements:
             cursor.execute(sql)

@@ -126,3 +126,11 @@ def test_home_cards_and_ledger_total_come_from_the_tally(make_case, secretary_a,
     assert "共 3 条" in client.get(reverse("cases:list"), {"status": "open", "q": "宅基地"}).content.decode()
     home = client.get(reverse("home")).content.decode()
     assert "<b>7</b><span>未办结</span>" in home and "<b>8</b><span>全部纠纷</span>" in home
+
+
+def test_a_bulk_insert_without_the_town_gets_it_from_the_database(secretary_a):
+    """bulk_create bypasses save(): the insert trigger fills the town, so the town's ledger still shows the case."""
+    Dispute.objects.bulk_create([Dispute(
+        number="JX-2026-999998", title="批量导入的纠纷", category="housing", source="screening", arose_on="2026-11-30",
+        village_id=VILLAGE_B, holder_division_id=VILLAGE_B, description="测试", created_by=secretary_a)])
+    assert Dispute.objects.get(number="JX-2026-999998").town_id == TOWN_X

@@ -204,6 +204,9 @@ class Command(BaseCommand):
                     if only and only not in sc.name:
                         continue
                     row, queries = self.measure(client, sc.url, repeat)
+                    if row["status"] == 403:  # e.g. 待签收 for a village secretary: not this role's page
+                        self.stdout.write(f"  （{sc.name}：该角色无此页，跳过）")
+                        continue
                     row.update(user=label, name=sc.name)
                     warnings += [f"{label} · {sc.name}：{w}" for w in self.assess(row, queries, sc)]
                     results.append(row)

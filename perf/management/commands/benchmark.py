@@ -415,6 +415,8 @@ class Command(BaseCommand):
             row["status"] = response.status_code
             row["queries"] = len(queries)
             row["clamped"] = CLAMP_TEXT in response.content.decode(errors="replace")
+            if response.status_code == 403:
+                return row, queries  # not this role's page: nothing to time
             times, cpu, ceiling = [], [], []
             for _ in range(repeat):
                 t0 = time.perf_counter()

@@ -108,6 +108,7 @@ WSGI_APPLICATION = "jiaxiang.wsgi.application"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+PG_OPTIONS = f"-c jit=off -c random_page_cost={env.float('PG_RANDOM_PAGE_COST', default=1.1)}"  # see below
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers (two users signing one referral at once): WAL lets readers run beside the writer; IMMEDIATE
     # takes the write lock at BEGIN, so a second writer waits for it (up to `timeout` seconds) and then reads the
@@ -121,8 +122,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("TEST", {}).setdefault(
         "NAME", str(Path(tempfile.gettempdir()) / f"jiaxiang-test-{os.getpid()}.sqlite3"))
 else:
-    # JIT compilation cost ~1 s per list query at 100k cases and saved nothing (docs/benchmarks.md).
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # JIT compilation cost ~1 s per list query at 100k cases and saved nothing (docs/benchmarks.md). The planner's
+    # random-read cost is deploy/postgresql.conf's (SSD, 1.1) on every connection, so tests, CI and the benchmark plan
+    # as production does: with the server default (4) a town's filtered ledger walked the whole county's
+    # registration index instead of the town's (docs/performance.md, tests/perf/test_plans_pg.py).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = PG_OPTIONS
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 
 # A read replica for statistics and exports (docs/deploy.md): REPLICA_DATABASE_URL, otherwise the primary itself.
@@ -134,7 +138,7 @@ DATABASES["replica"].update(ATOMIC_REQUESTS=False, TEST={"MIRROR": "default"})
 if DATABASES["replica"]["ENGINE"] != "django.db.backends.sqlite3":
     # Read-only sessions: a write routed here by mistake fails loudly instead of landing on the replica (or, when the
     # "replica" is the primary itself, bypassing the router's rule that writes go to "default").
-    DATABASES["replica"]["OPTIONS"] = {"options": "-c jit=off -c default_transaction_read_only=on"}
+    DATABASES["replica"]["OPTIONS"] = {"options": f"{PG_OPTIONS} -c default_transaction_read_only=on"}
     DATABASES["replica"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASE_ROUTERS = ["jiaxiang.db_router.ReplicaRouter"]
 REPLICA_READS = env.bool("REPLICA_READS", default=bool(_replica_url))  # off: the replica alias is never used

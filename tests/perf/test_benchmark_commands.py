@@ -183,7 +183,7 @@ def test_benchmark_export_writes_the_visible_cases_and_prints_time_and_peak_memo
 def test_benchmark_prints_the_ceiling_measured_alongside_each_page_and_the_ratio_against_its_target(seeded):
     out = run("benchmark", repeat=3, no_export=True, only="台账第1页")
     assert "上限页" in out and "倍数" in out and "目标" in out
-    for (user, page), cells in table_cells(out).items():
+    for (_user, page), cells in table_cells(out).items():
         assert page == "台账第1页"
         median, ceiling, ratio = float(cells[4]), float(cells[7]), cells[8]
         assert ceiling > 0 and ratio.endswith("×")

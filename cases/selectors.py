@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 
-from core import crypto
+from core import crypto, json_rows
 from org.jurisdiction import subtree_q
 from org.models import TOWN_ROLES, VILLAGE_ROLES, Level, Role
 from org.selectors import membership_of
@@ -16,15 +16,19 @@ from .models import (
     Attachment,
     CaseEvent,
     CaseTally,
+    CitizenRating,
     Dispute,
     Duty,
+    DutyLog,
     EarlyWarning,
+    Extension,
     Party,
     Referral,
     ReferralKind,
     ReferralStatus,
     Supervision,
     Tier,
+    Visit,
 )
 
 
@@ -89,24 +93,30 @@ def tally_counts(user, *, within=None, **named) -> dict[str, int] | None:
     return {k: v or 0 for k, v in rows.aggregate(**sums).items()}
 
 
-def get_case_for_user(user, number: str, *, write: bool = False) -> Dispute:
-    """Load one case: outside the jurisdiction -> 404 (existence not revealed); read-only role -> 403."""
+def get_case_for_user(user, number: str, *, write: bool = False, with_records: bool = False) -> Dispute:
+    """Load one case: outside the jurisdiction -> 404 (existence not revealed); read-only role -> 403.
+
+    `with_records`: the case page's lists (`PAGE_ROWS`: workflow records, attachments, citizen ratings) come in
+    the same query; `case_workflow_records`, `attachments_of` and `citizen_ratings_of` then read them without one."""
+    qs = cases_visible_to(user).select_related(
+        "village__parent", "holder_division", "holder_unit", "subcategory", "created_by")
+    if with_records:
+        qs = qs.annotate(**json_rows.annotations(PAGE_ROWS))
     try:
-        dispute = (
-            cases_visible_to(user)
-            .select_related("village__parent", "holder_division", "holder_unit", "subcategory", "created_by")
-            .get(number=number)
-        )
+        dispute = qs.get(number=number)
     except Dispute.DoesNotExist:
         raise Http404("未找到该案件。") from None
+    if with_records:
+        _keep_page_rows(dispute)
     if write and not policy.can_edit_case(user, dispute):
         raise PermissionDenied("只有当前承办方可以修改该案件，或案件已办结。")
     return dispute
 
 
 def case_detail(user, number: str) -> tuple[Dispute, list[Party], list[CaseEvent]]:
-    """The case page's data in a fixed number of queries, however many parties and events it has."""
-    dispute = get_case_for_user(user, number)
+    """The case page's data in a fixed number of queries, however many parties, events and records it has: the
+    case with its record lists (one query), its parties, its timeline."""
+    dispute = get_case_for_user(user, number, with_records=True)
     parties = list(dispute.parties.all())
     events = list(dispute.events.select_related("actor"))
     return dispute, parties, events
@@ -138,25 +148,68 @@ def case_export_rows(user) -> QuerySet:
 # --- Workflow records, 我的包案, 待签收 -------------------------------------------------------------------------
 
 
+# The case page's lists, each loaded as a JSON array with the case (core.json_rows): a dozen lists of a few rows
+# each cost one query together instead of one each. `related` is what each row shows of its people and places.
+WORKFLOW_ROWS = {
+    "assignments": json_rows.Rows(Assignment, "dispute", {
+        "lead_leader": {"unit": {}}, "responsible_person": {"unit": {}}, "responsible_unit": {}, "created_by": {},
+    }, order=("-active", "-created_at")),
+    "duties": json_rows.Rows(Duty, "assignment__dispute", {"person": {}}, order=("assignment", "kind")),
+    "duty_logs": json_rows.Rows(DutyLog, "dispute", {"actor": {}}, order=("on_date", "id")),
+    "referrals": json_rows.Rows(Referral, "dispute", {
+        "from_division": {}, "to_division": {}, "to_unit": {}, "created_by": {}, "decided_by": {},
+    }, order=("created_at", "id")),
+    "warnings": json_rows.Rows(EarlyWarning, "dispute", {"division": {}, "raised_by": {}}, order=("-raised_at", "-id")),
+    "visits": json_rows.Rows(Visit, "dispute", {"visitor": {}}, order=("visited_on", "id")),
+    "supervisions": json_rows.Rows(Supervision, "dispute", {"division": {}}, order=("-opened_at", "-id")),
+    "extensions": json_rows.Rows(Extension, "dispute", {
+        "requested_by": {}, "decided_by": {}, "approver_division": {},
+    }, order=("-requested_at", "-id")),
+}
+PAGE_ROWS = {
+    **WORKFLOW_ROWS,
+    "attachments": json_rows.Rows(Attachment, "dispute", {"uploaded_by": {}}, order=("uploaded_at", "id")),
+    "citizen_ratings": json_rows.Rows(CitizenRating, "dispute", order=("-rated_at", "-id")),
+}
+
+
+def _keep_page_rows(dispute: Dispute) -> None:
+    """Decode the lists annotated on `dispute` (get_case_for_user with_records) and keep them on it."""
+    dispute._page_rows = {name: json_rows.decode(spec, getattr(dispute, json_rows.column(name)))
+                          for name, spec in PAGE_ROWS.items()}
+
+
+def _page_rows(dispute: Dispute, names) -> dict:
+    """The page lists `names` of the case: those loaded with it, else one query for them all."""
+    loaded = getattr(dispute, "_page_rows", None)
+    if loaded is None:
+        specs = {name: PAGE_ROWS[name] for name in names}
+        row = Dispute.objects.filter(pk=dispute.pk).values(**json_rows.annotations(specs)).get()
+        return {name: json_rows.decode(spec, row[json_rows.column(name)]) for name, spec in specs.items()}
+    return {name: loaded[name] for name in names}
+
+
 def case_workflow_records(dispute: Dispute) -> dict:
     """The case page's 四定 (with their 三包 duties), 三包 records, hops, warnings, visits, supervisions and
-    extensions: eight queries, however many rows.
+    extensions: one query, however many rows (none when the case was loaded `with_records`).
 
     The caller has already loaded `dispute` through `get_case_for_user`, so jurisdiction is settled."""
-    return {
-        "assignments": list(dispute.assignments.select_related(
-            "lead_leader__unit", "responsible_person__unit", "responsible_unit", "created_by")
-            .prefetch_related(Prefetch("duties", Duty.objects.select_related("person")))
-            .order_by("-active", "-created_at")),
-        "duty_logs": list(dispute.duty_logs.select_related("actor").order_by("on_date", "id")),
-        "referrals": list(dispute.referrals.select_related(
-            "from_division", "to_division", "to_unit", "created_by", "decided_by").order_by("created_at", "id")),
-        "warnings": list(dispute.warnings.select_related("division", "raised_by").order_by("-raised_at", "-id")),
-        "visits": list(dispute.visits.select_related("visitor").order_by("visited_on", "id")),
-        "supervisions": list(dispute.supervisions.select_related("division").order_by("-opened_at", "-id")),
-        "extensions": list(dispute.extensions.select_related("requested_by", "decided_by", "approver_division")
-                           .order_by("-requested_at", "-id")),
-    }
+    records = _page_rows(dispute, WORKFLOW_ROWS)
+    by_assignment = {}
+    for duty in records.pop("duties"):
+        by_assignment.setdefault(duty.assignment_id, []).append(duty)
+    for a in records["assignments"]:
+        duties = by_assignment.get(a.pk, [])
+        for duty in duties:
+            Duty.assignment.field.set_cached_value(duty, a)
+        a._prefetched_objects_cache = {"duties": _loaded(a.duties.all(), duties)}
+    return records
+
+
+def _loaded(qs: QuerySet, rows: list) -> QuerySet:
+    """`qs` with `rows` as its result, as prefetch_related leaves a related manager's queryset."""
+    qs._result_cache, qs._prefetch_done = rows, True
+    return qs
 
 
 def running_clocks(dispute: Dispute, records: dict) -> list[tuple[str, object]]:
@@ -218,8 +271,13 @@ def referral_inbox(user) -> QuerySet:
 
 
 def attachments_of(dispute: Dispute) -> list[Attachment]:
-    """The case page's attachment list: one query."""
-    return list(dispute.attachments.select_related("uploaded_by").order_by("uploaded_at", "id"))
+    """The case page's attachment list: one query (none when the case was loaded `with_records`)."""
+    return _page_rows(dispute, ["attachments"])["attachments"]
+
+
+def citizen_ratings_of(dispute: Dispute) -> list[CitizenRating]:
+    """群众评价 on the case page, newest first: one query (none when the case was loaded `with_records`)."""
+    return _page_rows(dispute, ["citizen_ratings"])["citizen_ratings"]
 
 
 # --- 预警台账 and 纪委督办 ------------------------------------------------------------------------------------------

@@ -216,10 +216,6 @@ def rate_case(*, dispute: Dispute, satisfaction: str, comment: str = "") -> Citi
     return rating
 
 
-def ratings_of(dispute: Dispute) -> list[CitizenRating]:
-    return list(CitizenRating.objects.filter(dispute=dispute))
-
-
 # --- rate limits --------------------------------------------------------------------------------------------------------
 
 LIMITS = {"lookup": "CITIZEN_LOOKUPS_PER_WINDOW", "rating": "CITIZEN_RATINGS_PER_WINDOW"}

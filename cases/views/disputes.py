@@ -18,7 +18,6 @@ from ..forms.attachments import AttachmentForm
 from ..forms.disputes import RECURRENCE, DisputeCreateForm, DisputeEditForm, PartyFormSet, error_summary
 from ..forms.pii import PhoneSearchForm
 from ..models import Dispute
-from ..services import citizen
 from ..services.disputes import EDITABLE_FIELDS
 from ..services.pii import reveal_limit
 from .actions import action_links
@@ -132,7 +131,7 @@ def dispute_detail(request, number):
         "offers_typical": policy.offers_typical(request.user, dispute),
         "attachment_form": AttachmentForm(),
         "can_print_receipt": policy.can_print_receipt(request.user, dispute),
-        "citizen_ratings": citizen.ratings_of(dispute),
+        "citizen_ratings": selectors.citizen_ratings_of(dispute),
     })
 
 

@@ -134,3 +134,13 @@ def test_a_bulk_insert_without_the_town_gets_it_from_the_database(secretary_a):
         number="JX-2026-999998", title="批量导入的纠纷", category="housing", source="screening", arose_on="2026-11-30",
         village_id=VILLAGE_B, holder_division_id=VILLAGE_B, description="测试", created_by=secretary_a)])
     assert Dispute.objects.get(number="JX-2026-999998").town_id == TOWN_X
+
+
+def test_a_filter_the_tally_cannot_count_is_counted_up_to_twenty_pages(settings, make_case, secretary_a, client):
+    """A keyword's total is counted up to LEDGER_COUNT_PAGES pages ("共 N+ 条"), never over the whole town."""
+    settings.CASE_LIST_PAGE_SIZE = 1  # 20 pages = 20 cases
+    for _ in range(21):
+        make_case(secretary_a, VILLAGE_A)
+    client.force_login(secretary_a)
+    assert "共 20+ 条" in client.get(reverse("cases:list"), {"q": "宅基地"}).content.decode()
+    assert "共 21 条" in client.get(reverse("cases:list")).content.decode()  # the tally counts exactly

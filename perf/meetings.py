@@ -80,10 +80,10 @@ def weekly_meetings(rng, towns, *, convener, now, weeks=4, per_meeting=20) -> di
     return {"meetings": meetings, "reviews": len(reviews)}
 
 
-def benchmark_meeting(*, now) -> Meeting:
+def benchmark_meeting(*, now) -> tuple[Meeting, int]:
     """This week's open meeting of 嘉祥街道 with exactly AGENDA_ITEMS agenda items (meetings.agenda.assemble):
     the town's own open cases and waiting referrals (thinned by the seed to fewer), plus reviews already recorded
-    at this meeting of the town's other cases, which put them on its agenda."""
+    at this meeting of the town's other cases, which put them on its agenda. Returns it and its item count."""
     user = bench_town_user()
     week = Week.of(timezone.localdate(now))
     meeting, _ = Meeting.objects.get_or_create(
@@ -100,7 +100,9 @@ def benchmark_meeting(*, now) -> Meeting:
         Review.objects.bulk_create([
             Review(meeting=meeting, dispute_id=pk, analysis="（基准测试数据）已研判：继续跟踪。", decision=Decision.CONTINUE,
                    decided_by=user) for pk in ids])
-    return meeting
+        listed.update(ids)
+    # Fewer when the town has fewer cases than that (a small seed).
+    return meeting, len(listed)
 
 
 def inbox(*, now, limit=40) -> int:

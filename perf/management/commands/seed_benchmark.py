@@ -142,7 +142,7 @@ class Command(BaseCommand):
             with override_settings(DEBUG=False), transaction.atomic():
                 towns = list(Division.objects.filter(code__in={v.parent_id for v in villages}).order_by("code"))
                 made = perf_meetings.weekly_meetings(rng, towns, convener=generator.creator, now=generator.now)
-                meeting = perf_meetings.benchmark_meeting(now=generator.now)
+                meeting, items = perf_meetings.benchmark_meeting(now=generator.now)
                 made["notifications"] = perf_meetings.inbox(now=generator.now)
             self.stdout.write("工作记录：" + "，".join(f"{k} {v}" for k, v in {**totals, **made}.items()))
             self.stdout.write("COPY 用时（秒）：" + "，".join(f"{t} {s:.1f}" for t, s in SPENT.items()))
@@ -154,7 +154,7 @@ class Command(BaseCommand):
             f"{rows / elapsed:.0f} 行/秒；本进程CPU {cpu:.1f} 秒。"
         ))
         if meeting is not None:
-            self.stdout.write(f"基准例会（嘉祥街道本周，{perf_meetings.AGENDA_ITEMS}项议程）：id={meeting.pk}，"
+            self.stdout.write(f"基准例会（嘉祥街道本周，{items}项议程）：id={meeting.pk}，"
                               f"{meeting.get_absolute_url()}")
 
     def vacuum_analyze(self):

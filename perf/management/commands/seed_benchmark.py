@@ -25,19 +25,26 @@ from django.db import connection, transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from cases import denorm
 from cases.demo_data import ADDRESS_SUFFIX, RISK_WEIGHTS, SOURCE_WEIGHTS, TEMPLATES, id_number, mobile, person_name
 from cases.management.commands.seed_demo import OUTCOMES
-from cases.models import CaseEvent, Dispute, EventKind, Outcome, Party, Risk, Status, Tier
+from cases.models import OPEN_STATUSES, CaseEvent, Dispute, EventKind, Outcome, Party, Risk, Status, Tier
 from cases.services.numbering import reserve_numbers
 from core import crypto
 from core.fields import encrypted_fields, row_aad
 from org.jurisdiction import COUNTY_CODE, subtree_q
 from org.models import Division, Level, Unit
+from perf import meetings as perf_meetings
+from perf.copy import SPENT
+from perf.seeding import CopyWriter, Pipeline
 
 CREATOR_USERNAME = "bench_creator"
 CENTRE_UNIT_NAME = "县涉土纠纷人民调解委员会"
 MAX_CASES = 5_000_000
 MAX_BATCH = 100_000
+VACUUM_TABLES = ["cases_dispute", "cases_party", "cases_caseevent", "cases_referral", "cases_assignment", "cases_duty",
+                 "cases_warning", "cases_supervision", "cases_casetally", "meetings_review"]
+AGENDA_NATURAL = 240  # at most this many of the benchmark meeting's items are the town's own open cases
 RESULTS = [(Outcome.SUCCESS, 80), (Outcome.PARTIAL, 15), (Outcome.WITHDRAWN, 5)]
 
 
@@ -70,11 +77,21 @@ class Command(BaseCommand):
             raise CommandError("尚未导入区划（未找到嘉祥县及其村/社区），请先运行 manage.py load_divisions。")
 
         rng = random.Random(seed)
-        generator = Generator(
-            rng, county=county, villages=villages, creator=self.creator(), now=timezone.now(),
-            centre_unit=Unit.objects.filter(name=CENTRE_UNIT_NAME).first(),  # present once seed_reference has run
-            people=min(max(cases // 2, 1000), 50_000),
-        )
+        pg = connection.vendor == "postgresql"
+        try:
+            generator = Generator(
+                rng, county=county, villages=villages, creator=self.creator(), now=timezone.now(),
+                centre_unit=Unit.objects.filter(name=CENTRE_UNIT_NAME).first(),  # present once seed_reference ran
+                people=min(max(cases // 2, 1000), 50_000),
+            )
+            if pg:
+                towns = list(Division.objects.filter(code__in={v.parent_id for v in villages}).order_by("code"))
+                people, units = perf_meetings.directory(rng, [*towns, county])
+                generator.copy_writer = CopyWriter(county_id=county.pk, creator_id=generator.creator.pk,
+                                                   now=generator.now, directory=people, units=units, rng=rng)
+                generator.plan_agenda(cases)
+        except ImproperlyConfigured as exc:  # e.g. the key for encrypted party fields is not set
+            raise CommandError(str(exc)) from exc
         span = datetime.timedelta(weeks=weeks)
         start = generator.now - span
         self.stdout.write(
@@ -86,11 +103,20 @@ class Command(BaseCommand):
             # default after a few tens of thousands of cases and every batch then pays for page misses.
             with connection.cursor() as cursor:
                 cursor.execute("PRAGMA cache_size = -131072")
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         totals = {"disputes": 0, "parties": 0, "events": 0}
         # With DEBUG on, Django logs every statement (on SQLite re-quoting all parameters with an extra query),
         # which would nearly double the cost of the inserts; nobody reads that log here.
-        with override_settings(DEBUG=False):
+        pipeline = None
+        if pg and not connection.in_atomic_block:
+            # A trigram GIN index grows slowly row by row: built once at the end instead (denorm.install).
+            with connection.cursor() as cursor:
+                cursor.execute("DROP INDEX IF EXISTS dispute_search_trgm")
+            pipeline = Pipeline()
+            generator.copy_writer.sink = pipeline.put
+        with override_settings(DEBUG=False), contextlib.ExitStack() as stack:
+            if pipeline is not None:
+                stack.callback(pipeline.close)
             for lo in range(0, cases, batch):
                 hi = min(cases, lo + batch)
                 # Batch k covers the k-th slice of the time span, so case numbers rise with registration time.
@@ -100,20 +126,36 @@ class Command(BaseCommand):
                 except ImproperlyConfigured as exc:  # e.g. the key for encrypted party fields is not set
                     raise CommandError(str(exc)) from exc
                 for key, n in batch_counts.items():
-                    totals[key] += n
+                    totals[key] = totals.get(key, 0) + n
                 self.stdout.write(
                     f"  已写入 {hi}/{cases} 条（{hi * 100 // cases}%），用时 {time.perf_counter() - t0:.1f} 秒"
                 )
 
+        if pipeline is not None:
+            t1 = time.perf_counter()
+            denorm.install()  # re-creates the trigram index dropped above (and leaves the triggers as they were)
+            self.stdout.write(f"已重建关键词索引，用时 {time.perf_counter() - t1:.1f} 秒。")
         elapsed = max(time.perf_counter() - t0, 1e-6)
-        if connection.vendor == "postgresql":
+        cpu = time.process_time() - c0
+        meeting = None
+        if pg:
+            with override_settings(DEBUG=False), transaction.atomic():
+                towns = list(Division.objects.filter(code__in={v.parent_id for v in villages}).order_by("code"))
+                made = perf_meetings.weekly_meetings(rng, towns, convener=generator.creator, now=generator.now)
+                meeting, items = perf_meetings.benchmark_meeting(now=generator.now)
+                made["notifications"] = perf_meetings.inbox(now=generator.now)
+            self.stdout.write("工作记录：" + "，".join(f"{k} {v}" for k, v in {**totals, **made}.items()))
+            self.stdout.write("COPY 用时（秒）：" + "，".join(f"{t} {s:.1f}" for t, s in SPENT.items()))
             self.vacuum_analyze()
         rows = sum(totals.values())
         self.stdout.write(self.style.SUCCESS(
             f"完成：纠纷 {totals['disputes']} 条、当事人 {totals['parties']} 条、案件动态 {totals['events']} 条，"
             f"共 {rows} 行；用时 {elapsed:.1f} 秒，{totals['disputes'] / elapsed:.0f} 条纠纷/秒，"
-            f"{rows / elapsed:.0f} 行/秒。"
+            f"{rows / elapsed:.0f} 行/秒；本进程CPU {cpu:.1f} 秒。"
         ))
+        if meeting is not None:
+            self.stdout.write(f"基准例会（嘉祥街道本周，{items}项议程）：id={meeting.pk}，"
+                              f"{meeting.get_absolute_url()}")
 
     def vacuum_analyze(self):
         """What autovacuum would do a little later. The timestamp UPDATEs leave one dead row version per row, and
@@ -123,8 +165,8 @@ class Command(BaseCommand):
         # VACUUM cannot run inside a transaction (e.g. a test case); ANALYZE alone still gives the statistics.
         verb = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
         with connection.cursor() as cursor:
-            for model in (Dispute, Party, CaseEvent):
-                cursor.execute(f"{verb} {connection.ops.quote_name(model._meta.db_table)}")
+            for table in VACUUM_TABLES:
+                cursor.execute(f"{verb} {connection.ops.quote_name(table)}")
         self.stdout.write(f"已执行 {verb}（清理旧行版本、更新统计信息），用时 {time.perf_counter() - t0:.1f} 秒。")
 
     def creator(self):
@@ -146,31 +188,51 @@ class Generator:
         self.people = []
         for _ in range(people):
             sex = rng.choice("MF")
-            self.people.append((person_name(rng), sex, id_number(rng, sex), mobile(rng)))
+            id_no, phone = id_number(rng, sex), mobile(rng)
+            # The blind-index hashes depend on the value only: once per person (the COPY path writes them).
+            self.people.append((person_name(rng), sex, id_no, phone, crypto.id_hash(id_no), crypto.id_hash(phone)))
         # Uneven but stable load per village: a few busy villages, most quiet, all 453 get cases at 100k.
         self.village_cum = list(itertools.accumulate(rng.lognormvariate(0, 0.7) for _ in villages))
         self.outcomes, self.outcome_cum = [o[:2] for o in OUTCOMES], list(itertools.accumulate(o[2] for o in OUTCOMES))
         self.risks, self.risk_cum = cumulative(RISK_WEIGHTS)
         self.sources, self.source_cum = cumulative(SOURCE_WEIGHTS)
         self.results, self.result_cum = cumulative(RESULTS)
+        self.copy_writer = None
+        self.agenda_town, self.agenda_left, self.agenda_share = None, 0, 0.0
+
+    def plan_agenda(self, cases):
+        """Thin the benchmark town's open town cases and waiting referrals to about AGENDA_NATURAL in all, evenly
+        over time (perf.meetings.benchmark_meeting fills its agenda up to exactly 300 with reviews)."""
+        village_w = [b - a for a, b in zip([0, *self.village_cum], self.village_cum)]
+        outcome_w = [b - a for a, b in zip([0, *self.outcome_cum], self.outcome_cum)]
+        share = sum(w for v, w in zip(self.villages, village_w) if v.parent_id == perf_meetings.BENCH_TOWN)
+        eligible = sum(w for (status, tier), w in zip(self.outcomes, outcome_w) if self.on_town_agenda(status, tier))
+        share, eligible = share / self.village_cum[-1], eligible / self.outcome_cum[-1]
+        expected = cases * share * eligible
+        self.agenda_town, self.agenda_left = perf_meetings.BENCH_TOWN, AGENDA_NATURAL
+        self.agenda_share = min(1.0, 0.8 * AGENDA_NATURAL / expected) if expected else 1.0
 
     def party(self, role, village_name):
-        name, sex, id_no, phone = self.rng.choice(self.people)
+        person = self.rng.choice(self.people)
+        name, sex, id_no, phone = person[:4]
         address = self.rng.choice(ADDRESS_SUFFIX).format(v=village_name, n=self.rng.randrange(1, 300))
-        return {"role": role, "name": name, "sex": sex, "id_number": id_no, "phone": phone, "address": address}
+        return {"role": role, "name": name, "sex": sex, "id_number": id_no, "phone": phone, "address": address,
+                "person": person}
 
-    @transaction.atomic
-    def write_batch(self, created: list[datetime.datetime]) -> dict:
+    def draw(self, created: list[datetime.datetime]) -> list[dict]:
+        """The batch's cases as plain dicts (every column, parties under "parties"), for either writer."""
         rng, n = self.rng, len(created)
         villages = rng.choices(self.villages, cum_weights=self.village_cum, k=n)
         outcomes = rng.choices(self.outcomes, cum_weights=self.outcome_cum, k=n)
         risks = rng.choices(self.risks, cum_weights=self.risk_cum, k=n)
         sources = rng.choices(self.sources, cum_weights=self.source_cum, k=n)
         numbers = self.numbers(created)
-        disputes, parties, stamps = [], [], []
+        cases = []
         for number, at, village, (status, tier), risk, source in zip(numbers, created, villages, outcomes, risks,
                                                                       sources):
             short = village.short_name
+            if village.parent_id == self.agenda_town and self.on_town_agenda(status, tier):
+                status, tier = self.agenda_slot(status, tier)
             ps = [self.party("applicant", short), self.party("respondent", short)]
             if rng.random() < 0.15:
                 ps.append(self.party("third", short))
@@ -181,29 +243,57 @@ class Generator:
             updated = at if status == Status.LOGGED else min(at + datetime.timedelta(hours=rng.uniform(1, 240)),
                                                               self.now)
             deadline = at + datetime.timedelta(days=21 if tier == Tier.COUNTY else 7)
-            disputes.append(Dispute(
-                number=number, title=title.format(**names)[:100], category=category, source=source, risk=risk,
-                people_involved=rng.choice([3, 5, 6, 8, 12] if serious else [2, 2, 2, 3, 4]),
-                arose_on=timezone.localtime(at).date() - datetime.timedelta(days=rng.randrange(0, 10)),
-                village_id=village.pk, place=short, description=description.format(**names),
-                status=status, tier=tier,
-                holder_division_id={Tier.VILLAGE: village.pk, Tier.TOWN: village.parent_id,
-                                     Tier.COUNTY: self.county.pk}[tier],
-                holder_unit=self.centre_unit if tier == Tier.COUNTY and rng.random() < 0.5 else None,
-                deadline=deadline,
-                outcome=rng.choices(self.results, cum_weights=self.result_cum)[0] if done else "",
-                resolved_at=updated if done else None,
-                first_resolved_at=updated if done else None,
-                first_resolved_on_time=(updated <= deadline) if done else None,
-                closed_at=updated if status in (Status.CLOSED, Status.REJECTED) else None,
-                created_by_id=self.creator.pk,
-            ))
-            parties.append(ps)
-            stamps.append((at, updated, village.name))
+            cases.append({
+                "number": number, "title": title.format(**names)[:100], "category": category, "subcategory_id": None,
+                "source": source, "risk": risk,
+                "people_involved": rng.choice([3, 5, 6, 8, 12] if serious else [2, 2, 2, 3, 4]),
+                "arose_on": timezone.localtime(at).date() - datetime.timedelta(days=rng.randrange(0, 10)),
+                "village_id": village.pk, "place": short, "description": description.format(**names),
+                "status": status, "tier": tier,
+                "holder_division_id": {Tier.VILLAGE: village.pk, Tier.TOWN: village.parent_id,
+                                       Tier.COUNTY: self.county.pk}[tier],
+                "holder_unit_id": (self.centre_unit.pk if self.centre_unit and tier == Tier.COUNTY
+                                   and rng.random() < 0.5 else None),
+                "deadline": deadline, "created_by_id": self.creator.pk, "created_at": at, "updated_at": updated,
+                "version": 1,
+                "outcome": rng.choices(self.results, cum_weights=self.result_cum)[0] if done else "",
+                "outcome_note": "", "resolved_at": updated if done else None,
+                "reopen_count": 0,
+                "first_resolved_at": updated if done else None,
+                "first_resolved_on_time": (updated <= deadline) if done else None,
+                "closed_at": updated if status in (Status.CLOSED, Status.REJECTED) else None,
+                "town_id": village.parent_id, "village_name": village.name, "parties": ps,
+            })
+        return cases
+
+    # The benchmark town's meeting shows exactly AGENDA_ITEMS cases (perf.meetings): its open town cases and the
+    # referrals waiting for it are thinned to at most AGENDA_NATURAL (the rest stay at the village), and the
+    # meeting's reviews fill the agenda up.
+    def on_town_agenda(self, status, tier):
+        return (tier == Tier.TOWN and status in OPEN_STATUSES) or (tier == Tier.VILLAGE and status == Status.REFERRED)
+
+    def agenda_slot(self, status, tier):
+        if self.agenda_left > 0 and self.rng.random() < self.agenda_share:
+            self.agenda_left -= 1
+            return status, tier
+        return Status.IN_PROGRESS, Tier.VILLAGE
+
+    @transaction.atomic
+    def write_batch(self, created: list[datetime.datetime]) -> dict:
+        cases = self.draw(created)
+        if self.copy_writer is not None:
+            return self.copy_writer.write(cases)
+        return self.write_orm(cases)
+
+    def write_orm(self, cases: list[dict]) -> dict:
+        """bulk_create (SQLite and other databases): disputes, parties and one "logged" event per case."""
+        skip = {"parties", "village_name", "search_text"}
+        disputes = [Dispute(**{k: v for k, v in c.items() if k not in skip}) for c in cases]
         Dispute.objects.bulk_create(disputes)
         set_columns(Dispute._meta.db_table, ["created_at", "updated_at"],
-                    [(d.pk, at, updated) for d, (at, updated, _) in zip(disputes, stamps)])
-        party_rows = [Party(dispute_id=d.pk, **p) for d, ps in zip(disputes, parties) for p in ps]
+                    [(d.pk, c["created_at"], c["updated_at"]) for d, c in zip(disputes, cases)])
+        party_rows = [Party(dispute_id=d.pk, **{k: v for k, v in p.items() if k != "person"})
+                      for d, c in zip(disputes, cases) for p in c["parties"]]
         Party.objects.bulk_create(party_rows)
         # bulk_create stored field-bound ciphertexts (no primary key yet): bind them to their rows (docs/pii.md).
         fields = encrypted_fields(Party)
@@ -212,14 +302,15 @@ class Generator:
                               else "" for f in fields)) for p in party_rows])
         events = [
             CaseEvent(dispute_id=d.pk, actor_id=self.creator.pk, kind=EventKind.LOGGED, new_value=Status.LOGGED.label,
-                      note=f"（基准测试数据）登记于{vname}，当事人{len(ps)}人：" + "、".join(p["name"] for p in ps))
-            for d, ps, (_, _, vname) in zip(disputes, parties, stamps)
+                      note=f"（基准测试数据）登记于{c['village_name']}，当事人{len(c['parties'])}人："
+                      + "、".join(p["name"] for p in c["parties"]))
+            for d, c in zip(disputes, cases)
         ]
-        for e, (at, _, _) in zip(events, stamps):
-            e.at = at
+        for e, c in zip(events, cases):
+            e.at = c["created_at"]
         with given_timestamps(CaseEvent, "at"):  # the timeline refuses UPDATE (PostgreSQL): dated at insert
             CaseEvent.objects.bulk_create(events)
-        return {"disputes": n, "parties": len(party_rows), "events": len(events)}
+        return {"disputes": len(cases), "parties": len(party_rows), "events": len(events)}
 
     def numbers(self, created):
         """One `reserve_numbers` call per year in the batch (a sorted batch straddles New Year at most once)."""

@@ -41,6 +41,7 @@ from .models import (
     WarningTrigger,
 )
 from .rules.deadlines import due_soon_q, overdue_q
+from .services.numbering import PREFIX
 
 # Sets a link may ask for (the home cards, later the dashboards): one value names several codes.
 OPEN = "open"  # 全部未办结: 已登记, 调处中, 已提请
@@ -60,6 +61,8 @@ ID_MAX = 2**31 - 1
 # page then points to the look-up page (it is never searched for here).
 ID_NUMBER_QUERY = re.compile(r"^(?:\d\s*){17}[\dXx]$")
 PHONE_QUERY = re.compile(r"^(?:\d[\s-]*){7,12}$")
+# A case number typed in the keyword box: its prefix, year and at least the start of its sequence.
+CASE_NUMBER_QUERY = re.compile(rf"^{PREFIX}-\d{{4}}-\d{{1,6}}$", re.IGNORECASE)
 
 
 # 按电话查找: searches kept in the session, {token: {"hashes": [...], "shown": "138****5678", "at": epoch seconds}}.
@@ -222,6 +225,10 @@ class DisputeFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
+        # A case number, whole or its beginning (JX-2026-0012): the number's own index. Every number shares the
+        # trigrams of "jx-2026-", so the search column's index would hand back a year's cases to filter.
+        if CASE_NUMBER_QUERY.match(value):
+            return queryset.filter(number__startswith=value.upper())
         # The search column holds the number, title and party names, lower-cased (cases.denorm; pg_trgm-indexed on
         # PostgreSQL). Never the ID number or phone (module docstring): those are found on the look-up page only.
         return queryset.filter(search_text__contains=value.lower())

@@ -289,3 +289,23 @@ def test_dashboard_has_no_sequential_scan_over_cases(client, world, who):
     today = timezone.localdate()
     period = f"?from={today - datetime.timedelta(days=30):%Y-%m-%d}&to={today:%Y-%m-%d}"
     assert_clean(page_plans(client, world[who], reverse("stats:dashboard") + period, "dashboard, 31 days"))
+
+
+def test_meeting_agenda_reads_indexes_only(client, world):
+    """The town's weekly meeting: the agenda's cases (open town cases, pending referrals, open warnings, reviews)
+    come from indexes, never from a scan of every case."""
+    from tests.meetings import open_meeting
+
+    meeting = open_meeting(world["town_x"])
+    assert_clean(page_plans(client, world["town_x"], reverse("meetings:detail", args=[meeting.pk]), "agenda"))
+
+
+def test_export_walks_the_towns_ledger_index(client, world):
+    """导出Excel of a town's whole ledger (7,200 cases here): the ledger's order read from the town's index, the
+    parties by their case index, chunk by chunk — no scan of the county's cases, no sort of the town."""
+    client.force_login(world["town_x"])
+    response, captured = capture(lambda: client.get(reverse("cases:export")))
+    assert response.status_code == 200
+    plans = explain_all(case_selects(captured), title="town_x GET export")
+    assert_clean(plans)
+    assert "dispute_town_created" in set().union(*(index_names(plan) for _, plan in plans))

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from cases import services
-from notify.models import Delivery, DeliveryStatus
+from notify.models import Delivery, DeliveryStatus, Preference
 from tests.conftest import VILLAGE_A
 from tests.notify.delivery_fakes import KEY_ID, SECRET, FakeAliyunSms
 
@@ -39,6 +39,12 @@ def reference_data_after_flush(django_db_setup, django_db_blocker):
         _reference_data()
 
 
+def awake_all_day(user):
+    """No quiet hours (start = end): these tests send at whatever time CI runs them, 22:00–07:00 included."""
+    Preference.objects.update_or_create(user=user, defaults={"quiet_start": datetime.time(0, 0),
+                                                             "quiet_end": datetime.time(0, 0)})
+
+
 def run_worker(fake) -> subprocess.CompletedProcess:
     db = connection.settings_dict
     env = {**os.environ,
@@ -61,6 +67,7 @@ def test_a_worker_process_delivers_a_committed_job(reference_data_after_flush, s
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}}
     secretary = make_user(Role.VILLAGE_SECRETARY, VILLAGE_A, username="sec_pg")
     town = make_user(Role.TOWN_LEADER, "370829001000", username="town_pg")
+    awake_all_day(town)
     person = town.person
     person.phone = "13800001111"
     person.save()
@@ -104,6 +111,7 @@ def test_two_workers_trying_one_delivery_at_once_send_it_once(reference_data_aft
     _reference_data()
     secretary = make_user(Role.VILLAGE_SECRETARY, VILLAGE_A, username="sec_pg2")
     town = make_user(Role.TOWN_LEADER, "370829001000", username="town_pg2")
+    awake_all_day(town)
     person = town.person
     person.phone = "13800002222"
     person.save()

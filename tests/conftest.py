@@ -224,3 +224,15 @@ def jobs_run_synchronously(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": []}}
     settings.SMS_PROVIDER = "log"
     settings.WECOM_WEBHOOK_URL = "http://127.0.0.1:9/cgi-bin/webhook/send"  # discard port: never a real robot
+
+
+@pytest.fixture(autouse=True)
+def no_default_quiet_hours(request, monkeypatch):
+    """A user without a notification preference gets SMS quiet hours 22:00–07:00 Beijing time (notify.delivery.rules).
+    Tests run at whatever hour CI runs them, so only those marked `default_quiet_hours` (which travel to the night
+    themselves) keep them; for every other test an SMS due now goes now."""
+    if request.node.get_closest_marker("default_quiet_hours") is None:
+        from notify.delivery import rules
+
+        monkeypatch.setattr(rules, "QUIET_START", datetime.time(0, 0))
+        monkeypatch.setattr(rules, "QUIET_END", datetime.time(0, 0))

@@ -96,6 +96,7 @@ def test_a_rolled_back_notification_is_never_delivered_a_committed_one_once_desp
     assert '"Code": "OK"' in tries[2].answer and "BizId" in tries[2].answer
 
 
+@pytest.mark.default_quiet_hours
 def test_quiet_hours_hold_a_yellow_due_soon_sms_and_let_a_red_warning_through(
         aliyun, make_case, secretary_a, town_x, county_user, make_user, django_capture_on_commit_callbacks):
     aliyun.fail = 0
@@ -233,6 +234,7 @@ def test_a_user_without_phone_or_preference_gets_no_sms_and_in_app_only_is_possi
     assert not Delivery.objects.exists()
 
 
+@pytest.mark.default_quiet_hours
 def test_a_held_sms_whose_work_was_done_meanwhile_is_not_sent(
         aliyun, referred, secretary_a, town_x, django_capture_on_commit_callbacks):
     with time_machine.travel(datetime.datetime(2026, 12, 2, 22, 30, tzinfo=TZ), tick=False):

@@ -86,6 +86,7 @@ def test_backoff_grows_and_is_capped():
 
 
 @pytest.mark.django_db
+@pytest.mark.default_quiet_hours
 def test_defaults_for_a_user_without_preference(settings, django_user_model):
     user = django_user_model.objects.create_user("u1")
     settings.NOTIFY_DEFAULT_CHANNELS = ["sms"]

@@ -46,6 +46,7 @@ from cases.models import (
     OPEN_STATUSES,
     RISK_RANK,
     Assignment,
+    Dispute,
     EarlyWarning,
     EscalationAction,
     Extension,
@@ -247,6 +248,31 @@ def scope(meeting: Meeting, user=None):
     return cases_visible_to(user or meeting.convener).filter(held | reviewed)
 
 
+def candidates(meeting: Meeting, since: datetime.datetime):
+    """The keys of a superset of the agenda's cases, as a union of small sets each read from its own index: open
+    cases held at this tier (dispute_holder_open), cases registered since `since` in this division (its own
+    created-time index), referrals pending to it, open warnings, this meeting's reviews. `scope` ∧ `on_agenda`
+    implies membership (a held case is open, new, warned or reviewed; every other way onto the agenda is a
+    referral, a warning or a review), so adding `pk IN candidates` changes no result; it lets the planner fetch a
+    few hundred cases by key instead of walking every case of the town to filter them (docs/performance.md §3)."""
+    division = meeting.division_id
+    held_open = Dispute.objects.filter(holder_division_id=division, tier=meeting.tier, status__in=OPEN_STATUSES)
+    new = Dispute.objects.filter(created_at__gt=since)
+    if meeting.tier == Tier.TOWN:
+        new = new.filter(town_id=division)
+    elif meeting.tier == Tier.VILLAGE:
+        new = new.filter(village_id=division)
+    pending = Referral.objects.filter(kind=ReferralKind.REFER, status=ReferralStatus.PENDING, to_division_id=division)
+    warned = EarlyWarning.objects.filter(status=WarningStatus.OPEN)
+    reviewed = Review.objects.filter(meeting=meeting)
+    return held_open.order_by().values("pk").union(
+        new.order_by().values("pk"),
+        pending.order_by().values("dispute_id"),
+        warned.order_by().values("dispute_id"),
+        reviewed.order_by().values("dispute_id"),
+    )
+
+
 def assemble(meeting: Meeting, *, user=None, now=None) -> Agenda:
     now = now or timezone.now()
     previous = previous_meeting(meeting)  # one query: both 新登记's start and the carried-over items
@@ -258,7 +284,7 @@ def assemble(meeting: Meeting, *, user=None, now=None) -> Agenda:
     pending = Referral.objects.filter(kind=ReferralKind.REFER, status=ReferralStatus.PENDING).select_related(
         "from_division", "to_division")
     disputes = list(
-        scope(meeting, user).filter(on_agenda)
+        scope(meeting, user).filter(on_agenda, pk__in=candidates(meeting, since))
         .annotate(
             is_overdue=ExpressionWrapper(overdue_q(now), output_field=BooleanField()),
             is_due_soon=ExpressionWrapper(due_soon_q(now), output_field=BooleanField()),

@@ -123,6 +123,9 @@ class Dispute(models.Model):
                          condition=models.Q(status__in=["logged", "in_progress", "referred"])),
             models.Index(fields=["-created_at", "-id"], name="dispute_open_created",
                          condition=models.Q(status__in=["logged", "in_progress", "referred"])),
+            # A meeting's agenda: the open cases held at its tier by its division (meetings.agenda.candidates).
+            models.Index(fields=["holder_division", "tier"], name="dispute_holder_open",
+                         condition=models.Q(status__in=["logged", "in_progress", "referred"])),
             # The county's list (tier = county) and the agenda's "open at this tier" lookups.
             models.Index(fields=["tier", "status"], name="dispute_tier_status"),
             # The county's list in its default order (newest first) without sorting the whole tier.

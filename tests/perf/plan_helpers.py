@@ -46,6 +46,13 @@ def big_sorts(plan: dict, limit: int = WHOLE_JURISDICTION) -> list[int]:
     return fed
 
 
+def rows_read(plan: dict, table: str = "cases_dispute") -> int:
+    """The most rows any one scan of `table` read: those it returned plus those its filter threw away, over all its
+    loops. A scan that reads thousands of cases to return a few hundred is walking a jurisdiction."""
+    return max((int((n.get("Actual Rows", 0) + n.get("Rows Removed by Filter", 0)) * n.get("Actual Loops", 1))
+                for n in nodes(plan) if n.get("Relation Name") == table), default=0)
+
+
 def render(plan: dict, depth: int = 0) -> str:
     """A compact text tree: node, relation/index, estimated and actual rows, filter."""
     what = plan["Node Type"]

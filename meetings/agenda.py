@@ -262,13 +262,24 @@ def candidates(meeting: Meeting, since: datetime.datetime):
         new = new.filter(town_id=division)
     elif meeting.tier == Tier.VILLAGE:
         new = new.filter(village_id=division)
-    pending = Referral.objects.filter(kind=ReferralKind.REFER, status=ReferralStatus.PENDING, to_division_id=division)
-    warned = EarlyWarning.objects.filter(status=WarningStatus.OPEN)
+    # Any kind of pending referral: without the kind, the planner reads the inbox's own index (to_division).
+    pending = Referral.objects.filter(status=ReferralStatus.PENDING, to_division_id=division)
+    open_warnings = EarlyWarning.objects.filter(status=WarningStatus.OPEN)
+    # Warnings delivered here; and warnings on cases held here: a town or county raises them on its own cases
+    # (division), a village's cases are warned by its town or the county; the county's meeting sees them all.
+    warned = [open_warnings.filter(replied_at__isnull=True, recipient_division_id=division)]
+    if meeting.tier == Tier.TOWN:
+        warned += [open_warnings.filter(division_id=division),
+                   open_warnings.filter(tier=Tier.COUNTY, dispute__town_id=division)]  # e.g. returned by the county
+    elif meeting.tier == Tier.VILLAGE:
+        warned += [open_warnings.filter(dispute__village_id=division)]
+    else:
+        warned = [open_warnings]
     reviewed = Review.objects.filter(meeting=meeting)
     return held_open.order_by().values("pk").union(
         new.order_by().values("pk"),
         pending.order_by().values("dispute_id"),
-        warned.order_by().values("dispute_id"),
+        *(w.order_by().values("dispute_id") for w in warned),
         reviewed.order_by().values("dispute_id"),
     )
 

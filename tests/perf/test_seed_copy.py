@@ -112,3 +112,21 @@ def test_bench_town_sees_cases_with_referrals_assignments_and_warnings(seeded):
     assert visible.filter(assignments__isnull=False).exists()
     assert visible.filter(warnings__isnull=False).exists()
     assert Notification.objects.filter(recipient=user).exists()
+
+
+def test_the_clock_is_left_as_if_swept_every_day_until_yesterday(seeded):
+    """The seed writes the daily sweeps' marks (perf.backlog): a sweep now handles only what fell due in the last
+    day, not years of deadlines one transaction each, so `benchmark --sweep` measures a day's sweep."""
+    from cases.services.supervision import sweep
+    from perf import backlog
+
+    now = timezone.now()
+    long_overdue = Dispute.objects.filter(status__in=OPEN_STATUSES, deadline__lt=now - 2 * backlog.FRESH)
+    late_supervisions = Supervision.objects.filter(due_at__lt=now - 2 * backlog.FRESH)
+    assert long_overdue.count() > 100 and late_supervisions.exists()  # the seed has a real backlog to stand for
+    report = sweep(now=now)
+    fresh = set(Dispute.objects.filter(status__in=OPEN_STATUSES, deadline__gte=now - 2 * backlog.FRESH)
+                .values_list("number", flat=True))
+    assert set(report.overdue) <= fresh and len(report.overdue) < long_overdue.count() / 10
+    assert not late_supervisions.filter(status="escalated").exists()
+    assert "overdue_marks" in seeded and "supervisions_closed" in seeded

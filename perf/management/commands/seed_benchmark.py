@@ -34,6 +34,7 @@ from core import crypto
 from core.fields import encrypted_fields, row_aad
 from org.jurisdiction import COUNTY_CODE, subtree_q
 from org.models import Division, Level, Unit
+from perf import backlog
 from perf import meetings as perf_meetings
 from perf.copy import SPENT
 from perf.seeding import CopyWriter, Pipeline
@@ -147,6 +148,7 @@ class Command(BaseCommand):
                 made = perf_meetings.weekly_meetings(rng, towns, convener=generator.creator, now=generator.now)
                 meeting, items = perf_meetings.benchmark_meeting(now=generator.now)
                 made["notifications"] = perf_meetings.inbox(now=generator.now)
+                made.update(backlog.mark_as_swept(generator.now))  # as if swept daily until yesterday
             self.stdout.write("工作记录：" + "，".join(f"{k} {v}" for k, v in {**totals, **made}.items()))
             self.stdout.write("COPY 用时（秒）：" + "，".join(f"{t} {s:.1f}" for t, s in SPENT.items()))
             self.vacuum_analyze()

@@ -166,6 +166,21 @@ def summarize_by(cases: QuerySet, period, key: str, now=None) -> dict:
     return {row.pop(key): with_rates(row) for row in rows}
 
 
+def summarize_cube(cases: QuerySet, period, keys, now=None) -> list[dict]:
+    """The cohort counts of P per combination of `keys` (e.g. town, category, source), in one query. Cohort counts
+    are additive and every case has exactly one value of each key, so the summary (`combine`) and each key's
+    breakdown (`rollup`) are sums of these rows: one scan of the cohort instead of one per breakdown."""
+    return list(cohort(cases, period).order_by().values(*keys).annotate(**cohort_expressions(now)))
+
+
+def rollup(rows, key: str) -> dict:
+    """{value of `key`: its rows of `summarize_cube` added up, with rates}, as `summarize_by(key)` would give."""
+    parts = {}
+    for row in rows:
+        parts.setdefault(row[key], []).append(row)
+    return {value: combine(group) for value, group in parts.items()}
+
+
 def weekly(cases: QuerySet, period, now=None, names=("collected", "resolved")) -> dict:
     """The cohort counts `names` per week of registration (Monday to Sunday, local time) in ONE query: one
     conditional count per week and figure over a single range scan (no per-row date arithmetic), so a 12-week

@@ -164,7 +164,7 @@ PAGES = {
     # the tally's cards (1) and the newest cases (1)
     "home": (url("home"), {r: (200, 4 + 2) for r in ledger}, (SMALL, 5)),
     "stats dashboard": (url("stats:dashboard"), {
-        "town_x": (200, 4 + 20), "county_user": (200, 4 + 20), "secretary_a": (200, 4 + 19)}, (0, 0)),
+        "town_x": (200, 4 + 18), "county_user": (200, 4 + 18), "secretary_a": (200, 4 + 17)}, (0, 0)),
     # the meeting, its attendance, last week's meeting, the agenda (cases, referrals, warnings, 四定, rules, parties'
     # villages, warnings' targets, the calendar), reviews, overrides; the convener: the people for the forms
     "meeting agenda": (lambda w: reverse("meetings:detail", args=[w["meeting"].pk]), {

@@ -127,3 +127,17 @@ def test_the_parts_of_a_partition_add_up_to_the_summary(november, county_user):
     whole = figures.summarize(cases, NOV, NOW)
     assert figures.combine(figures.summarize_by(cases, NOV, "village__parent_id", NOW).values()) == whole
     assert figures.combine(figures.summarize_by(cases, NOV, "category", NOW).values()) == whole
+
+
+@pytest.mark.django_db
+def test_one_grouped_scan_gives_the_summary_and_every_breakdown(november, county_user, secretary_a):
+    """summarize_cube + rollup (the dashboard's one scan of the cohort) equal summarize and summarize_by."""
+    for user in (county_user, secretary_a):
+        cases = cases_visible_to(user)
+        keys = ("village__parent_id", "category", "source")
+        cube = figures.summarize_cube(cases, NOV, keys, NOW)
+        assert figures.combine(cube) == figures.summarize(cases, NOV, NOW)
+        for key in keys:
+            assert figures.rollup(cube, key) == figures.summarize_by(cases, NOV, key, NOW), key
+        assert len({tuple(row[k] for k in keys) for row in cube}) == len(cube)  # one row per combination
+        assert len(cube) > 1 or user is secretary_a  # the county's fixture has several towns to add up

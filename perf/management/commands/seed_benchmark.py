@@ -44,7 +44,8 @@ CENTRE_UNIT_NAME = "县涉土纠纷人民调解委员会"
 MAX_CASES = 5_000_000
 MAX_BATCH = 100_000
 VACUUM_TABLES = ["cases_dispute", "cases_party", "cases_caseevent", "cases_referral", "cases_assignment", "cases_duty",
-                 "cases_warning", "cases_supervision", "cases_casetally", "meetings_review"]
+                 "cases_warning", "cases_supervision", "cases_casetally", "meetings_review", "meetings_meeting",
+                 "org_person", "cases_clockmark"]
 AGENDA_NATURAL = 240  # at most this many of the benchmark meeting's items are the town's own open cases
 RESULTS = [(Outcome.SUCCESS, 80), (Outcome.PARTIAL, 15), (Outcome.WITHDRAWN, 5)]
 

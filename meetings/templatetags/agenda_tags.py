@@ -22,11 +22,6 @@ ITEM_TEMPLATE = "meetings/_agenda_item.html"
 NUMBER = "JX-0CASENUMBER0"  # a case number's shape, replaced per item in the reversed URLs
 
 
-def _text(value) -> str:
-    """{{ value }}: None prints as "None", as the template engine prints it."""
-    return esc(value)
-
-
 def _date(value, fmt: str) -> str:
     """{{ value|date:… }}: an aware datetime in local time; nothing for None."""
     if value is None or value == "":
@@ -114,13 +109,13 @@ def _item(context, item, meeting, can_write, shapes) -> str:
     if d.deadline:
         meta += f" · 时限 {_date(d.deadline, '%Y-%m-%d')}"
     if d.holder_unit:
-        meta += f" · 承办 {_text(d.holder_unit)}"
+        meta += f" · 承办 {esc(d.holder_unit)}"
     out.append(f'  <p class="meta muted">{meta}</p>\n')
     r = item.pending_referral
     out.append("  " + (f'<p class="detail">待签收：{esc(r.from_division.short_name)} → '
                        f'{esc(r.to_division.short_name)}，{esc(r.reason)}</p>' if r else "") + "\n")
     a = item.assignment
-    out.append("  " + (f'<p class="detail">四定：包案领导 {esc(a.lead_leader.name)}；责任单位 {_text(a.responsible_unit)}；'
+    out.append("  " + (f'<p class="detail">四定：包案领导 {esc(a.lead_leader.name)}；责任单位 {esc(a.responsible_unit)}；'
                        f'责任人 {esc(a.responsible_person.name)}；时限 {_date(a.deadline, "%Y-%m-%d")}</p>'
                        if a else "") + "\n")
     out.append("  " + "".join(

@@ -30,17 +30,13 @@ only.
 Creates or updates bench_town / bench_county / bench_village (BENCHMARK ONLY accounts, no usable password).
 """
 
-import datetime
-import math
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import unicodedata
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -52,23 +48,22 @@ from django.http.request import validate_host
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
-from django.utils import timezone
 
 from cases import policy
 from cases.exports import write_ledger
 from cases.filters import DisputeFilter
-from cases.models import Category, Dispute, Party, Risk, Status
+from cases.models import Dispute, Party
 from cases.selectors import case_export_rows, cases_visible_to
 from meetings import agenda
 from meetings.models import Meeting, MeetingStatus
 from org.jurisdiction import COUNTY_CODE
 from org.models import Division, Membership, Role, Unit
 from org.selectors import membership_of
+from perf.scenarios import p95, pad, peak_rss_mb, scenarios, width
 
 TOWN_CODE = "370829001000"  # 嘉祥街道
 FALLBACK_VILLAGE = "370829001209"  # 刘山村 (used when there are no cases yet)
 CENTRE_UNIT_NAME = "嘉祥县社会治理协调中心"
-COMMON_SURNAME = "王"
 CEILING_URL = "/_bench/ceiling/"  # perf.urls, only inside this command
 CLAMP_TEXT = "页码过深"  # the list template's message for a clamped page number
 EXPORT_ROWS = 50_000  # issue 14: the ledger export of 50,000 rows ...
@@ -76,83 +71,6 @@ EXPORT_SECONDS, EXPORT_MB = 15, 150  # ... in at most 15 s and 150 MB peak RSS
 DASHBOARD_MS = 300  # the dashboard: ≤ 300 ms uncached (a time, not a ratio)
 DETAIL_QUERIES = 8  # case detail: ≤ 8 queries however long the history
 SWEEP_SECONDS, SWEEP_MB = 60, 300  # sweep_deadlines over 1,000,000 cases with 100,000 open
-
-# Targets (issue 14): the ratio to the ceiling measured alongside. LEDGER covers every ledger page and filter.
-LEDGER, KEYWORD, HOME, DETAIL, AGENDA, OTHER = 1.5, 3.0, 1.5, 1.5, 3.0, None
-
-
-class Scenario:
-    """One page to time: `target` is the ratio to meet (None: printed, no target), `dashboard` judges by time."""
-
-    def __init__(self, name, url, target, *, clamped=False, dashboard=False):
-        self.name, self.url, self.target, self.clamped, self.dashboard = name, url, target, clamped, dashboard
-
-
-def scenarios(ctx) -> list[Scenario]:
-    """The pages for one user; `ctx` holds what some need (a case number, a party name, a phone token, a meeting)."""
-    base = reverse("cases:list")
-
-    def ledger(**params):
-        return f"{base}?{urlencode(params)}" if params else base
-
-    rows = [
-        Scenario("台账第1页", base, LEDGER),
-        Scenario("筛选 调处中", ledger(status=Status.IN_PROGRESS), LEDGER),
-        Scenario("筛选 未办结", ledger(status="open"), LEDGER),
-        Scenario("筛选 红色风险", ledger(risk=Risk.RED), LEDGER),
-        Scenario("筛选 山林土地", ledger(category=Category.LAND), LEDGER),
-        Scenario("筛选 已逾期", ledger(clock="overdue"), LEDGER),
-        Scenario("筛选 调处中+红+山林土地",
-                 ledger(status=Status.IN_PROGRESS, risk=Risk.RED, category=Category.LAND), LEDGER),
-        Scenario("深分页 page=200", ledger(page=200), LEDGER),
-        Scenario("越界 page=5000（应截断）", ledger(page=5000), LEDGER, clamped=True),
-        Scenario(f"关键词 q={COMMON_SURNAME}", ledger(q=COMMON_SURNAME), KEYWORD),
-    ]
-    if ctx.get("name"):
-        rows.append(Scenario("关键词 当事人姓名", ledger(q=ctx["name"]), KEYWORD))
-    if ctx.get("number"):
-        rows.append(Scenario("关键词 案件编号", ledger(q=ctx["number"]), KEYWORD))
-    if ctx.get("phone_token"):
-        rows.append(Scenario("按电话查找", ledger(phone=ctx["phone_token"]), KEYWORD))
-    rows.append(Scenario("工作台（首页）", reverse("home"), HOME))
-    if ctx.get("number"):
-        rows.append(Scenario("案件详情", reverse("cases:detail", args=[ctx["number"]]), DETAIL))
-    if ctx.get("dashboard"):
-        dashboard = reverse("stats:dashboard")
-        first = timezone.localdate().replace(day=1)
-        last_month = {"from": (first - datetime.timedelta(days=1)).replace(day=1).isoformat(),
-                      "to": (first - datetime.timedelta(days=1)).isoformat()}
-        rows += [Scenario("统计 本月", dashboard, OTHER, dashboard=True),
-                 Scenario("统计 上月（整月）", f"{dashboard}?{urlencode(last_month)}", OTHER, dashboard=True),
-                 Scenario("统计 本季度", f"{dashboard}?period=quarter", OTHER, dashboard=True)]
-    if ctx.get("meeting"):
-        rows.append(Scenario(f"例会议程（{ctx['agenda_size']}项）", reverse("meetings:detail", args=[ctx["meeting"]]),
-                             AGENDA))
-    rows += [Scenario("待办", reverse("notify:inbox"), OTHER),
-             Scenario("预警列表", reverse("warnings:list"), OTHER),
-             Scenario("预警收件", reverse("warnings:inbox"), OTHER),
-             Scenario("待签收", reverse("cases:inbox"), OTHER)]
-    return rows
-
-
-def width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def pad(text: str, size: int, right=False) -> str:
-    fill = " " * max(0, size - width(text))
-    return fill + text if right else text + fill
-
-
-def peak_rss_mb() -> float:
-    """The process's peak resident set size so far (ru_maxrss: KiB on Linux, bytes on macOS)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 1024 / 1024 if sys.platform == "darwin" else peak / 1024
-
-
-def p95(values):
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
 
 
 class Command(BaseCommand):

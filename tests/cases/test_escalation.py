@@ -88,7 +88,8 @@ def world(make_case, secretary_a, secretary_c):
                            status=Status.RESOLVED),
         "red_closed": mk(secretary_a, VILLAGE_A, risk="red", status=Status.CLOSED),
     }
-    adjust(cases["overdue_village"], deadline=now - datetime.timedelta(hours=2))
+    # Registered days ago, so its deadline (two hours past) is after its registration even just after midnight.
+    adjust(cases["overdue_village"], created_at=now - datetime.timedelta(days=5), deadline=now - datetime.timedelta(hours=2))
     adjust(cases["due_later_village"], deadline=now + datetime.timedelta(days=2))
     adjust(cases["overdue_town"], deadline=now - datetime.timedelta(days=3))
     adjust(cases["town_31_days"], created_at=now - datetime.timedelta(days=31))

@@ -46,8 +46,9 @@ def world_settings(settings, field_encryption_key, security_urls_and_defaults, t
 
 
 # Bounded by anything but an ASCII letter or digit: Chinese text, punctuation, markup and spaces all end a number, while
-# random tokens (CSRF, hex digests) cannot yield a false match from the middle of a longer run.
-EDGE_L, EDGE_R = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"
+# random tokens (CSRF, hex digests) cannot yield a false match from the middle of a longer run. Nor after a decimal
+# point: an .xlsx stores a time as a day fraction, and a few minutes past midnight 46358.0015777484 held a "landline".
+EDGE_L, EDGE_R = r"(?<![0-9A-Za-z.])", r"(?![0-9A-Za-z])"
 PATTERNS = {
     "身份证号": re.compile(EDGE_L + r"\d{17}[\dXx]" + EDGE_R),
     "手机号": re.compile(EDGE_L + r"1[3-9]\d{9}" + EDGE_R),
@@ -143,3 +144,11 @@ def test_the_scan_catches_a_page_that_forgets_to_mask(world, monkeypatch):
     monkeypatch.setattr("core.validators.mask_phone", lambda value: value)
     found = {(what, value) for _, what, value in scan(client, cookie, url)[1]}
     assert {("身份证号", ID_APPLICANT), ("身份证号", ID_RESPONDENT), ("手机号", MOBILE), ("固定电话", LANDLINE)} <= found
+
+
+def test_a_day_fraction_in_a_workbook_is_not_a_landline_but_a_landline_still_is():
+    """An .xlsx cell holding 00:02 on a day is <v>46358.0015777484</v>; CI once ran a few minutes past midnight in
+    Beijing and the export "leaked" that fraction. The scan passes over digits after a decimal point only."""
+    assert findings("<c r=\"H2\" s=\"3\"><v>46358.0015777484</v></c>") == []
+    assert findings("<t>联系电话 05376812345</t>") == [("固定电话", "05376812345")]
+    assert findings("电话：0537-6812345。") == [("固定电话", "0537-6812345")]

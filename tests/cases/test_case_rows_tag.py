@@ -7,6 +7,7 @@ from django.template import Context, Template
 from django.utils import timezone
 
 from cases.models import Dispute, Status
+from cases.rules.deadlines import end_of_day
 from cases.selectors import case_list
 from tests.conftest import VILLAGE_A, VILLAGE_B, party_row
 
@@ -44,7 +45,8 @@ def test_rows_of_every_state_render_as_the_template_did(make_case, secretary_a, 
     overdue = make_case(secretary_a, VILLAGE_A, status=Status.IN_PROGRESS)
     Dispute.objects.filter(pk=overdue.pk).update(deadline=timezone.now() - datetime.timedelta(days=3))
     today = make_case(secretary_a, VILLAGE_A)
-    Dispute.objects.filter(pk=today.pk).update(deadline=timezone.now() + datetime.timedelta(minutes=5))
+    # The end of today in Beijing, not "in five minutes": that is tomorrow after 23:55 (a run crossing midnight).
+    Dispute.objects.filter(pk=today.pk).update(deadline=end_of_day(timezone.localdate()))
     Dispute.objects.filter(pk=make_case(secretary_a, VILLAGE_A).pk).update(deadline=None)
     rows = list(case_list(town_x).order_by("-created_at", "-id"))
     assert len(rows) == 5

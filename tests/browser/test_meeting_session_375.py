@@ -61,7 +61,7 @@ def test_a_town_official_reviews_three_items_with_save_and_next_and_closes(
     page.on("dialog", lambda dialog: dialog.accept())
     log_in(page, base, "town_x")
     meeting_pk = open_this_weeks_meeting(page, base, "嘉祥街道综治中心")
-    expect(page.locator("p.number").first).to_contain_text(re.compile(r"\d+月\d+日—\d+月\d+日，第\d+周"))
+    expect(page.locator("p.number").first).to_contain_text(re.compile(r"(\d+年)?\d+月\d+日—(\d+年)?\d+月\d+日，第\d+周"))
     page.get_by_role("link", name=re.compile(r"^逐项研判")).click()
 
     reviewed = []

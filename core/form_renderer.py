@@ -12,8 +12,9 @@ tests/core/test_form_renderer.py renders every widget kind, and the project's fo
 
 from django.forms.renderers import DjangoTemplates
 from django.utils.formats import localize
-from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
+
+from core.html import esc
 
 WIDGETS = "django/forms/widgets/"
 INPUTS = frozenset(f"{WIDGETS}{kind}.html" for kind in (
@@ -26,7 +27,7 @@ LABEL = "django/forms/label.html"
 
 def _s(value) -> str:
     """`{{ value|stringformat:'s' }}`: "%s" % value, then autoescaped."""
-    return conditional_escape("%s" % (value,))  # noqa: UP031 -- as the filter: a SafeString comes out plain
+    return esc("%s" % (value,))  # noqa: UP031 -- as the filter: a SafeString comes out plain
 
 
 def _attrs(attrs: dict) -> str:
@@ -35,13 +36,13 @@ def _attrs(attrs: dict) -> str:
     for name, value in attrs.items():
         if value is False:
             continue
-        out.append(f" {conditional_escape(name)}" if value is True else f' {conditional_escape(name)}="{_s(value)}"')
+        out.append(f" {esc(name)}" if value is True else f' {esc(name)}="{_s(value)}"')
     return "".join(out)
 
 
 def _text(value) -> str:
     """`{{ value }}`: localized, then autoescaped."""
-    return conditional_escape(localize(value))
+    return esc(localize(value))
 
 
 def render_input(w: dict) -> str:

@@ -7,11 +7,11 @@ tests/cases/test_case_rows_tag.py renders that template and this tag and compare
 from django import template
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import conditional_escape as esc
 from django.utils.safestring import mark_safe
 
 from cases.models import Category, Risk, Status
 from core.clocks import clock_for
+from core.html import esc
 
 register = template.Library()
 

@@ -11,10 +11,10 @@ import datetime
 from django import template
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import conditional_escape as esc
 from django.utils.safestring import mark_safe
 
 from cases.models import Category, Risk, Status
+from core.html import esc
 
 register = template.Library()
 
